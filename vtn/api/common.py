@@ -1,0 +1,90 @@
+"""What every view needs: parse a JSON body or a query with a schema, validate path ids, respond."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, current_app, request
+from marshmallow import Schema, ValidationError
+
+from ..errors import BadRequest, UnsupportedMediaType
+from ..wire.fields import OBJECT_ID
+
+
+def vtn():
+    """The VTN's shared services (database, tokens, config) for this app."""
+    return current_app.extensions["vtn"]
+
+
+def db():
+    """The database of this app."""
+    return vtn().db
+
+
+def _loads(raw: bytes):
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"The body is not valid JSON: {exc}.") from exc
+
+
+def body(schema: Schema) -> dict:
+    """The request's JSON body, loaded with ``schema``; BadRequest with per-field errors otherwise."""
+    mimetype = request.mimetype
+    if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise UnsupportedMediaType(f"Send the body as application/json, not {mimetype}.")
+    data = _loads(request.get_data(cache=False))
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise BadRequest(_summary(exc.messages), errors=_as_dict(exc.messages)) from exc
+
+
+def query(schema: Schema) -> dict:
+    """The query string, loaded with ``schema`` (list fields take repeated parameters)."""
+    data = {}
+    for name, field in schema.fields.items():
+        key = field.data_key or name
+        if key in request.args:
+            data[key] = request.args.getlist(key) if _is_list(field) else request.args.get(key)
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise BadRequest(_summary(exc.messages), errors=_as_dict(exc.messages)) from exc
+
+
+def object_id(value: str, what: str) -> str:
+    """A path objectID, checked against the YAML's pattern and length."""
+    if not (1 <= len(value) <= 128) or not OBJECT_ID.match(value):
+        raise BadRequest(f"{what} must be 1-128 letters, digits, '_' or '-'.")
+    return value
+
+
+def respond(schema: Schema, data, status: int = 200) -> Response:
+    """Dump one object or a list of objects with ``schema`` as a JSON response."""
+    many = isinstance(data, list)
+    payload = schema.dump(data, many=many)
+    return current_app.response_class(
+        json.dumps(payload, separators=(",", ":")), status=status, mimetype="application/json"
+    )
+
+
+def _is_list(field) -> bool:
+    from marshmallow import fields
+
+    return isinstance(field, fields.List)
+
+
+def _as_dict(messages) -> dict:
+    return messages if isinstance(messages, dict) else {"_schema": messages}
+
+
+def _summary(messages, path: str = "") -> str:
+    """The first validation message with the path to the member it concerns."""
+    if isinstance(messages, dict):
+        key, value = next(iter(messages.items()))
+        return _summary(value, f"{path}.{key}" if path else str(key))
+    if isinstance(messages, list) and messages:
+        return _summary(messages[0], path)
+    where = "" if path in ("", "_schema") else f"{path}: "
+    return f"Invalid request: {where}{messages}"

@@ -1,0 +1,58 @@
+"""/programs: BL writes programs; VENs read those their targets allow."""
+
+from flask import Blueprint
+
+from ..auth.identity import requires
+from ..auth.scopes import READ_TARGETS, WRITE_PROGRAMS
+from ..store import programs as store
+from ..wire.programs import Program, ProgramQuery, ProgramRequest
+from .common import body, db, object_id, query, respond
+
+bp = Blueprint("programs", __name__)
+PROGRAM = Program()
+
+
+@bp.get("/programs")
+@requires(READ_TARGETS)
+def search_all_programs(caller):
+    """List the programs the caller may read."""
+    args = query(ProgramQuery())
+    with db().transaction() as conn:
+        return respond(PROGRAM, store.list_programs(conn, caller, **args))
+
+
+@bp.post("/programs")
+@requires(WRITE_PROGRAMS)
+def create_program(caller):
+    """Create a program."""
+    program = body(ProgramRequest())
+    with db().transaction() as conn:
+        return respond(PROGRAM, store.create_program(conn, program), 201)
+
+
+@bp.get("/programs/<program_id>")
+@requires(READ_TARGETS)
+def search_program_by_program_id(program_id, caller):
+    """Read one program."""
+    program_id = object_id(program_id, "programID")
+    with db().transaction() as conn:
+        return respond(PROGRAM, store.get_program(conn, caller, program_id))
+
+
+@bp.put("/programs/<program_id>")
+@requires(WRITE_PROGRAMS)
+def update_program(program_id, caller):
+    """Replace a program."""
+    program_id = object_id(program_id, "programID")
+    program = body(ProgramRequest())
+    with db().transaction() as conn:
+        return respond(PROGRAM, store.update_program(conn, program_id, program))
+
+
+@bp.delete("/programs/<program_id>")
+@requires(WRITE_PROGRAMS)
+def delete_program(program_id, caller):
+    """Delete a program that has no live events; returns it."""
+    program_id = object_id(program_id, "programID")
+    with db().transaction() as conn:
+        return respond(PROGRAM, store.delete_program(conn, program_id))

@@ -1,0 +1,58 @@
+"""/reports: VENs write their own reports; BL reads all of them."""
+
+from flask import Blueprint
+
+from ..auth.identity import requires
+from ..auth.scopes import READ_VEN_OBJECTS, WRITE_REPORTS
+from ..store import reports as store
+from ..wire.reports import Report, ReportQuery, ReportRequest
+from .common import body, db, object_id, query, respond
+
+bp = Blueprint("reports", __name__)
+REPORT = Report()
+
+
+@bp.get("/reports")
+@requires(READ_VEN_OBJECTS)
+def search_all_reports(caller):
+    """List the reports the caller may read (programID, eventID, clientName)."""
+    args = query(ReportQuery())
+    with db().transaction() as conn:
+        return respond(REPORT, store.list_reports(conn, caller, **args))
+
+
+@bp.post("/reports")
+@requires(WRITE_REPORTS)
+def create_report(caller):
+    """Create a report on an event the caller may read."""
+    report = body(ReportRequest())
+    with db().transaction() as conn:
+        return respond(REPORT, store.create_report(conn, caller, report), 201)
+
+
+@bp.get("/reports/<report_id>")
+@requires(READ_VEN_OBJECTS)
+def search_reports_by_report_id(report_id, caller):
+    """Read one report."""
+    report_id = object_id(report_id, "reportID")
+    with db().transaction() as conn:
+        return respond(REPORT, store.get_report(conn, caller, report_id))
+
+
+@bp.put("/reports/<report_id>")
+@requires(WRITE_REPORTS)
+def update_report(report_id, caller):
+    """Replace one of the caller's reports."""
+    report_id = object_id(report_id, "reportID")
+    report = body(ReportRequest())
+    with db().transaction() as conn:
+        return respond(REPORT, store.update_report(conn, caller, report_id, report))
+
+
+@bp.delete("/reports/<report_id>")
+@requires(WRITE_REPORTS)
+def delete_report(report_id, caller):
+    """Delete one of the caller's reports; returns it."""
+    report_id = object_id(report_id, "reportID")
+    with db().transaction() as conn:
+        return respond(REPORT, store.delete_report(conn, caller, report_id))

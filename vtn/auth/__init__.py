@@ -1,0 +1,1 @@
+"""Authentication and authorisation: clients, tokens, scopes and who is calling."""

@@ -1,0 +1,69 @@
+"""Settings of the VTN: the only module that reads the environment (``VTN_*`` variables)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting of the VTN, with its default; see the README's configuration table."""
+
+    database_url: str | None = None  # None: start the embedded PostgreSQL in data_dir
+    data_dir: str = "./vtn-data"
+    pool_min_size: int = 1
+    pool_max_size: int = 10
+    public_url: str | None = None  # e.g. https://vtn.example.com; None: taken from each request
+    token_ttl_seconds: int = 3600
+    token_issuer: str = "openadr3-vtn"
+    token_audience: str = "openadr3-vtn"
+    # External identity provider: when oauth_jwks_url is set, the VTN trusts its tokens and issues none.
+    oauth_token_url: str | None = None
+    oauth_jwks_url: str | None = None
+    oauth_issuer: str | None = None
+    oauth_audience: str | None = None
+    oauth_scopes_claim: str = "scope"
+    oauth_roles_claim: str | None = None
+    oauth_client_id_claim: str = "client_id"
+    bootstrap_bl_client: bool = True
+    log_level: str = "INFO"
+    max_content_length: int = 4 * 1024 * 1024
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def external_idp(self) -> bool:
+        """True when tokens come from an external identity provider."""
+        return self.oauth_jwks_url is not None
+
+    def with_overrides(self, **overrides) -> Config:
+        """A copy with some settings changed (used by tests and the CLI)."""
+        return replace(self, **overrides)
+
+
+def _convert(name: str, raw: str, default):
+    if isinstance(default, bool):
+        return raw.strip().lower() in _TRUE
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise SystemExit(f"VTN_{name.upper()} must be an integer, got {raw!r}") from exc
+    return raw
+
+
+def from_env(environ: dict | None = None) -> Config:
+    """Build a Config from ``VTN_*`` environment variables; unset ones keep their defaults."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for f in fields(Config):
+        if f.name == "extra":
+            continue
+        raw = environ.get(f"VTN_{f.name.upper()}")
+        if raw is None or raw == "":
+            continue
+        default = f.default
+        values[f.name] = _convert(f.name, raw, default if default is not None else "")
+    return Config(**values)

@@ -1,0 +1,120 @@
+"""The database: one connection pool per worker process, numbered migrations, the embedded server."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from .config import Config
+from .errors import Unavailable
+
+log = logging.getLogger("vtn.db")
+
+# Any constant shared by every VTN process: serialises migrations when several workers start at once.
+_MIGRATION_LOCK = 0x0ADA_3001
+
+
+class Database:
+    """A lazily opened connection pool; each forked worker opens its own on first use."""
+
+    def __init__(self, url: str, min_size: int = 1, max_size: int = 10):
+        self.url = url
+        self._sizes = (min_size, max_size)
+        self._pool: ConnectionPool | None = None
+        self._pid: int | None = None
+        self._lock = threading.Lock()
+
+    def _open(self) -> ConnectionPool:
+        with self._lock:
+            if self._pool is None or self._pid != os.getpid():
+                # A pool inherited through fork shares sockets with the parent: never reuse it.
+                self._pool = ConnectionPool(
+                    self.url,
+                    min_size=self._sizes[0],
+                    max_size=self._sizes[1],
+                    kwargs={"row_factory": dict_row, "autocommit": False},
+                    open=True,
+                    name="vtn",
+                    timeout=10,
+                )
+                self._pid = os.getpid()
+            return self._pool
+
+    @contextmanager
+    def transaction(self):
+        """One connection, one transaction: commits on success, rolls back on any exception."""
+        try:
+            with self._open().connection() as conn:
+                yield conn
+        except psycopg.OperationalError as exc:  # also the pool's PoolTimeout
+            log.warning("database unavailable: %s", exc)
+            raise Unavailable("The database is unavailable; try again shortly.") from exc
+
+    def close(self) -> None:
+        """Close this process's pool, if it has one."""
+        if self._pool is not None and self._pid == os.getpid():
+            self._pool.close()
+        self._pool = None
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """The numbered SQL migrations shipped in ``vtn/sql``, in order: (number, name, sql)."""
+    found = []
+    for item in resources.files("vtn").joinpath("sql").iterdir():
+        if item.name.endswith(".sql") and item.name[:3].isdigit():
+            found.append((int(item.name[:3]), item.name, item.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def upgrade(url: str) -> list[str]:
+    """Apply the migrations this database lacks; safe when several processes run it at once."""
+    applied = []
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
+        try:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migration ("
+                " version integer PRIMARY KEY, name text NOT NULL,"
+                " applied timestamptz NOT NULL DEFAULT now())"
+            )
+            done = {row[0] for row in conn.execute("SELECT version FROM schema_migration")}
+            for version, name, sql in migrations():
+                if version in done:
+                    continue
+                with conn.transaction():
+                    conn.execute(sql)
+                    conn.execute(
+                        "INSERT INTO schema_migration (version, name) VALUES (%s, %s)", (version, name)
+                    )
+                log.info("applied migration %s", name)
+                applied.append(name)
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
+    return applied
+
+
+def embedded_url(data_dir: str) -> str:
+    """Start (or reuse) the embedded PostgreSQL in ``data_dir`` and return its connection URL."""
+    import pgserver  # imported here: only the embedded default needs it
+
+    path = Path(data_dir).resolve() / "pgdata"
+    path.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(path, cleanup_mode="stop")
+    _keep_alive.append(server)
+    return server.get_uri()
+
+
+_keep_alive: list = []  # the embedded server stops when the process that started it exits
+
+
+def database_url(config: Config) -> str:
+    """The URL every `vtn` command uses: VTN_DATABASE_URL, else the embedded server's."""
+    return config.database_url or embedded_url(config.data_dir)

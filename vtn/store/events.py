@@ -1,0 +1,113 @@
+"""Events: plain SQL, with targeting and the `active` filter. Deleting marks an event deleted."""
+
+from __future__ import annotations
+
+from psycopg.types.json import Jsonb
+
+from ..errors import NotFound
+from ..timing import lifespan
+from . import programs, translated
+from .targeting import SCOPE_CTE, params, shown_targets, visible
+
+_COLUMNS = """id, created, modified, program_id, event_name, priority, duration, targets, report_descriptors,
+    payload_descriptors, interval_period, intervals"""
+
+# An untargeted event is as private as its program: a VEN sees it only when it may see the program.
+_SELECT = f"""
+WITH {SCOPE_CTE}
+SELECT e.id, e.created, e.modified, e.program_id, e.event_name, e.priority, e.duration,
+       {shown_targets("e")} AS targets, e.report_descriptors, e.payload_descriptors, e.interval_period,
+       e.intervals
+FROM event e JOIN program p ON p.id = e.program_id, scope s
+WHERE e.deleted IS NULL
+  AND (%(id)s::text IS NULL OR e.id = %(id)s)
+  AND (%(program_id)s::text IS NULL OR e.program_id = %(program_id)s)
+  AND (%(active)s::boolean IS NULL OR (e.starts <= now() AND now() < e.ends) = %(active)s)
+  AND {visible("e")}
+  AND (%(sees_all)s OR cardinality(e.targets) > 0
+       OR cardinality(p.targets) = 0 OR p.targets && s.granted)
+ORDER BY e.seq
+LIMIT %(limit)s OFFSET %(skip)s"""
+
+
+def _values(event: dict) -> dict:
+    starts, ends = lifespan(event["interval_period"], event["intervals"], event["duration"])
+    return {
+        "program_id": event["program_id"],
+        "event_name": event["event_name"],
+        "priority": event["priority"],
+        "duration": event["duration"],
+        "targets": event["targets"] or [],
+        "report_descriptors": _json(event["report_descriptors"]),
+        "payload_descriptors": _json(event["payload_descriptors"]),
+        "interval_period": _json(event["interval_period"]),
+        "intervals": _json(event["intervals"]),
+        "starts": starts,
+        "ends": ends,
+    }
+
+
+def _json(value):
+    return None if value is None else Jsonb(value)
+
+
+def list_events(conn, caller, targets=None, program_id=None, active=None, skip=0, limit=50) -> list[dict]:
+    """The events the caller may read, in creation order."""
+    args = params(caller, targets) | {
+        "id": None, "program_id": program_id, "active": active, "skip": skip, "limit": limit,
+    }
+    return conn.execute(_SELECT, args).fetchall()
+
+
+def get_event(conn, caller, event_id: str) -> dict:
+    """One event the caller may read; NotFound otherwise."""
+    args = params(caller, None) | {"id": event_id, "program_id": None, "active": None, "skip": 0, "limit": 1}
+    row = conn.execute(_SELECT, args).fetchone()
+    if row is None:
+        raise NotFound(f"No event {event_id}.")
+    return row
+
+
+def create_event(conn, event: dict) -> dict:
+    """Insert an event of a live program; NotFound when the program does not exist."""
+    programs.lock_live_program(conn, event["program_id"])
+    with translated():
+        return conn.execute(
+            f"""INSERT INTO event (program_id, event_name, priority, duration, targets, report_descriptors,
+                                   payload_descriptors, interval_period, intervals, starts, ends)
+                VALUES (%(program_id)s, %(event_name)s, %(priority)s, %(duration)s, %(targets)s,
+                        %(report_descriptors)s, %(payload_descriptors)s, %(interval_period)s, %(intervals)s,
+                        %(starts)s, %(ends)s)
+                RETURNING {_COLUMNS}""",
+            _values(event),
+        ).fetchone()
+
+
+def update_event(conn, event_id: str, event: dict) -> dict:
+    """Replace a live event's fields (its program must be live too); NotFound otherwise."""
+    programs.lock_live_program(conn, event["program_id"])
+    row = conn.execute(
+        f"""UPDATE event SET program_id = %(program_id)s, event_name = %(event_name)s,
+                priority = %(priority)s, duration = %(duration)s, targets = %(targets)s,
+                report_descriptors = %(report_descriptors)s, payload_descriptors = %(payload_descriptors)s,
+                interval_period = %(interval_period)s, intervals = %(intervals)s, starts = %(starts)s,
+                ends = %(ends)s, modified = now()
+            WHERE id = %(id)s AND deleted IS NULL
+            RETURNING {_COLUMNS}""",
+        _values(event) | {"id": event_id},
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"No event {event_id}.")
+    return row
+
+
+def delete_event(conn, event_id: str) -> dict:
+    """Mark an event deleted; its reports stay, still naming it."""
+    row = conn.execute(
+        f"""UPDATE event SET deleted = now(), modified = now() WHERE id = %(id)s AND deleted IS NULL
+            RETURNING {_COLUMNS}""",
+        {"id": event_id},
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"No event {event_id}.")
+    return row

@@ -1,0 +1,96 @@
+"""Subscriptions: plain SQL. A VEN reads and writes only its own (Definition.md "Object Privacy")."""
+
+from __future__ import annotations
+
+from psycopg.types.json import Jsonb
+
+from ..errors import NotFound
+from . import programs
+
+_COLUMNS = "id, created, modified, client_id, client_name, program_id, object_operations, targets"
+
+_SELECT = f"""
+SELECT {_COLUMNS}
+FROM subscription
+WHERE (%(id)s::text IS NULL OR id = %(id)s)
+  AND (%(sees_all)s OR client_id = %(client_id)s)
+  AND (%(program_id)s::text IS NULL OR program_id = %(program_id)s)
+  AND (%(client_name)s::text IS NULL OR client_name = %(client_name)s)
+  AND (%(objects)s::text[] IS NULL OR objects && %(objects)s)
+ORDER BY seq
+LIMIT %(limit)s OFFSET %(skip)s"""
+
+
+def _owner(caller) -> dict:
+    return {"sees_all": caller.sees_all, "client_id": caller.client_id}
+
+
+def list_subscriptions(conn, caller, program_id=None, client_name=None, objects=None, skip=0, limit=50):
+    """The subscriptions the caller may read, in creation order."""
+    args = _owner(caller) | {
+        "id": None, "program_id": program_id, "client_name": client_name, "objects": objects,
+        "skip": skip, "limit": limit,
+    }
+    return conn.execute(_SELECT, args).fetchall()
+
+
+def get_subscription(conn, caller, subscription_id: str) -> dict:
+    """One subscription the caller may read; NotFound otherwise."""
+    args = _owner(caller) | {
+        "id": subscription_id, "program_id": None, "client_name": None, "objects": None, "skip": 0, "limit": 1,
+    }
+    row = conn.execute(_SELECT, args).fetchone()
+    if row is None:
+        raise NotFound(f"No subscription {subscription_id}.")
+    return row
+
+
+def _values(conn, caller, subscription: dict) -> dict:
+    if subscription["program_id"] is not None:
+        programs.get_program(conn, caller, subscription["program_id"])  # must exist and be readable
+    operations = subscription["object_operations"]
+    return {
+        "client_id": caller.client_id,
+        "client_name": subscription["client_name"],
+        "program_id": subscription["program_id"],
+        "object_operations": Jsonb(operations),
+        "objects": sorted({obj for op in operations for obj in op["objects"]}),
+        "targets": subscription["targets"] or [],
+    }
+
+
+def create_subscription(conn, caller, subscription: dict) -> dict:
+    """Insert a subscription stamped with the caller's clientID."""
+    return conn.execute(
+        f"""INSERT INTO subscription (client_id, client_name, program_id, object_operations, objects, targets)
+            VALUES (%(client_id)s, %(client_name)s, %(program_id)s, %(object_operations)s, %(objects)s,
+                    %(targets)s)
+            RETURNING {_COLUMNS}""",
+        _values(conn, caller, subscription),
+    ).fetchone()
+
+
+def update_subscription(conn, caller, subscription_id: str, subscription: dict) -> dict:
+    """Replace one of the caller's subscriptions (its owner stays); NotFound otherwise."""
+    get_subscription(conn, caller, subscription_id)
+    row = conn.execute(
+        f"""UPDATE subscription SET client_name = %(client_name)s, program_id = %(program_id)s,
+                object_operations = %(object_operations)s, objects = %(objects)s, targets = %(targets)s,
+                modified = now()
+            WHERE id = %(id)s
+            RETURNING {_COLUMNS}""",
+        _values(conn, caller, subscription) | {"id": subscription_id},
+    ).fetchone()
+    return row
+
+
+def delete_subscription(conn, caller, subscription_id: str) -> dict:
+    """Delete one of the caller's subscriptions; NotFound otherwise."""
+    row = conn.execute(
+        f"""DELETE FROM subscription WHERE id = %(id)s AND (%(sees_all)s OR client_id = %(client_id)s)
+            RETURNING {_COLUMNS}""",
+        _owner(caller) | {"id": subscription_id},
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"No subscription {subscription_id}.")
+    return row

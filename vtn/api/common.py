@@ -33,7 +33,7 @@ def body(schema: Schema) -> dict:
     mimetype = request.mimetype
     if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
         raise UnsupportedMediaType(f"Send the body as application/json, not {mimetype}.")
-    data = _loads(request.get_data(cache=False))
+    data = _loads(request.get_data())
     try:
         return schema.load(data)
     except ValidationError as exc:

@@ -1,6 +1,6 @@
 """Subscription: subscriptionRequest (load), subscription (dump), and the subscriptions query."""
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import ValidationError, fields, post_load, validate
 
 from .base import ListQuery, ObjectOut, object_id_query
 from .common import OBJECT_TYPES, NestedSchema, SpecSchema
@@ -8,18 +8,18 @@ from .common import targets_field as _targets
 from .fields import ObjectID, String, Url
 
 OPERATIONS = ("READ", "CREATE", "UPDATE", "DELETE")
-# 3.0.1 named operations by HTTP verb; 3.1.0 changed them to CRUD (changeLog issue 209). Both are
-# unambiguous, so the old spelling is accepted and stored in the new one.
-_OLD_SPELLING = {"GET": "READ", "POST": "CREATE", "PUT": "UPDATE"}
+# 3.0.1 named operations by HTTP verb; 3.1.0 changed them to CRUD (changeLog issue 209), yet a widely
+# used 3.1 client (ElaadNL openadr3-client 2.4) still sends and expects the verbs. Both spellings are
+# accepted and kept as sent, so that each client reads back what it wrote; matching uses CRUD.
+HTTP_SPELLING = {"GET": "READ", "POST": "CREATE", "PUT": "UPDATE", "DELETE": "DELETE"}
 
 
 class Operation(fields.String):
-    """One subscribed operation (READ, CREATE, UPDATE, DELETE; 3.0.1's HTTP verbs are translated)."""
+    """One subscribed operation: READ, CREATE, UPDATE, DELETE (or 3.0.1's GET, POST, PUT)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        text = _OLD_SPELLING.get(text, text)
-        if text not in OPERATIONS:
+        if text not in OPERATIONS and text not in HTTP_SPELLING:
             raise ValidationError(f"Must be one of {', '.join(OPERATIONS)}.")
         return text
 
@@ -31,6 +31,12 @@ class ObjectOperation(NestedSchema):
     operations = fields.List(Operation(), required=True)
     callbackUrl = Url(required=True)
     bearerToken = fields.String(allow_none=True)
+
+    @post_load
+    def _keep_bearer_token(self, data, **kwargs):
+        # Sent back even when null: strict clients (ElaadNL openadr3-client) require the member.
+        data.setdefault("bearerToken", None)
+        return data
 
 
 class SubscriptionRequest(SpecSchema):

@@ -46,8 +46,12 @@ def resource_by_bl(ven_id: str, name: str | None = None, targets=None, **overrid
 
 def resource_by_ven(ven_id: str, name: str | None = None, **overrides) -> dict:
     """A VenResourceRequest."""
-    return {"objectType": "VEN_RESOURCE_REQUEST", "venID": ven_id, "resourceName": name or f"res-{next(_n)}",
-            **overrides}
+    return {
+        "objectType": "VEN_RESOURCE_REQUEST",
+        "venID": ven_id,
+        "resourceName": name or f"res-{next(_n)}",
+        **overrides,
+    }
 
 
 def report(event_id: str, client_name: str = "fleet-a", **overrides) -> dict:
@@ -67,8 +71,9 @@ def report(event_id: str, client_name: str = "fleet-a", **overrides) -> dict:
     return body | overrides
 
 
-def subscription(client_name: str = "fleet-a", objects=("EVENT",), operations=("CREATE", "UPDATE"),
-                 **overrides) -> dict:
+def subscription(
+    client_name: str = "fleet-a", objects=("EVENT",), operations=("CREATE", "UPDATE"), **overrides
+) -> dict:
     """A subscriptionRequest with one webhook."""
     body = {
         "clientName": client_name,

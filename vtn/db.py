@@ -91,9 +91,7 @@ def upgrade(url: str) -> list[str]:
                     continue
                 with conn.transaction():
                     conn.execute(sql)
-                    conn.execute(
-                        "INSERT INTO schema_migration (version, name) VALUES (%s, %s)", (version, name)
-                    )
+                    conn.execute("INSERT INTO schema_migration (version, name) VALUES (%s, %s)", (version, name))
                 log.info("applied migration %s", name)
                 applied.append(name)
         finally:

@@ -10,8 +10,14 @@ WRITE_SUBSCRIPTIONS = "write_subscriptions"
 WRITE_VENS = "write_vens"
 
 ALL_SCOPES = (
-    READ_ALL, READ_TARGETS, READ_VEN_OBJECTS, WRITE_PROGRAMS, WRITE_EVENTS,
-    WRITE_REPORTS, WRITE_SUBSCRIPTIONS, WRITE_VENS,
+    READ_ALL,
+    READ_TARGETS,
+    READ_VEN_OBJECTS,
+    WRITE_PROGRAMS,
+    WRITE_EVENTS,
+    WRITE_REPORTS,
+    WRITE_SUBSCRIPTIONS,
+    WRITE_VENS,
 )
 
 ROLES = ("bl", "ven", "auditor")
@@ -20,8 +26,7 @@ ROLES = ("bl", "ven", "auditor")
 # everything (read_all) and writes nothing. BL also holds the narrower read scopes, so that every read
 # endpoint's declared scope is satisfied by the role that may call it.
 ROLE_SCOPES = {
-    "bl": (READ_ALL, READ_TARGETS, READ_VEN_OBJECTS, WRITE_PROGRAMS, WRITE_EVENTS,
-           WRITE_SUBSCRIPTIONS, WRITE_VENS),
+    "bl": (READ_ALL, READ_TARGETS, READ_VEN_OBJECTS, WRITE_PROGRAMS, WRITE_EVENTS, WRITE_SUBSCRIPTIONS, WRITE_VENS),
     "ven": (READ_TARGETS, READ_VEN_OBJECTS, WRITE_REPORTS, WRITE_SUBSCRIPTIONS, WRITE_VENS),
     "auditor": (READ_ALL, READ_TARGETS, READ_VEN_OBJECTS),
 }

@@ -87,8 +87,12 @@ class LocalTokens:
             if key is None:
                 raise Unauthorized("The access token was not signed by this VTN.", headers=_INVALID)
             claims = jwt.decode(
-                token, key, algorithms=["EdDSA"], audience=self.config.token_audience,
-                issuer=self.config.token_issuer, options={"require": ["exp", "sub"]},
+                token,
+                key,
+                algorithms=["EdDSA"],
+                audience=self.config.token_audience,
+                issuer=self.config.token_issuer,
+                options={"require": ["exp", "sub"]},
             )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("The access token has expired.", headers=_INVALID) from exc
@@ -111,8 +115,11 @@ class ExternalTokens:
         try:
             key = self._jwks.get_signing_key_from_jwt(token)
             claims = jwt.decode(
-                token, key.key, algorithms=["RS256", "RS384", "RS512", "ES256", "ES384", "EdDSA", "PS256"],
-                audience=cfg.oauth_audience, issuer=cfg.oauth_issuer,
+                token,
+                key.key,
+                algorithms=["RS256", "RS384", "RS512", "ES256", "ES384", "EdDSA", "PS256"],
+                audience=cfg.oauth_audience,
+                issuer=cfg.oauth_issuer,
                 options={"require": ["exp"], "verify_aud": cfg.oauth_audience is not None},
             )
         except jwt.ExpiredSignatureError as exc:

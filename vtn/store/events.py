@@ -54,7 +54,11 @@ def _json(value):
 def list_events(conn, caller, targets=None, program_id=None, active=None, skip=0, limit=50) -> list[dict]:
     """The events the caller may read, in creation order."""
     args = params(caller, targets) | {
-        "id": None, "program_id": program_id, "active": active, "skip": skip, "limit": limit,
+        "id": None,
+        "program_id": program_id,
+        "active": active,
+        "skip": skip,
+        "limit": limit,
     }
     return conn.execute(_SELECT, args).fetchall()
 

@@ -28,8 +28,12 @@ def _owner(caller) -> dict:
 def list_reports(conn, caller, program_id=None, event_id=None, client_name=None, skip=0, limit=50) -> list[dict]:
     """The reports the caller may read, in creation order."""
     args = _owner(caller) | {
-        "id": None, "program_id": program_id, "event_id": event_id, "client_name": client_name,
-        "skip": skip, "limit": limit,
+        "id": None,
+        "program_id": program_id,
+        "event_id": event_id,
+        "client_name": client_name,
+        "skip": skip,
+        "limit": limit,
     }
     return conn.execute(_SELECT, args).fetchall()
 
@@ -37,7 +41,12 @@ def list_reports(conn, caller, program_id=None, event_id=None, client_name=None,
 def get_report(conn, caller, report_id: str) -> dict:
     """One report the caller may read; NotFound otherwise."""
     args = _owner(caller) | {
-        "id": report_id, "program_id": None, "event_id": None, "client_name": None, "skip": 0, "limit": 1,
+        "id": report_id,
+        "program_id": None,
+        "event_id": None,
+        "client_name": None,
+        "skip": 0,
+        "limit": 1,
     }
     row = conn.execute(_SELECT, args).fetchone()
     if row is None:

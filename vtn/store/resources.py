@@ -32,8 +32,12 @@ def _owner(caller) -> dict:
 def list_resources(conn, caller, ven_id=None, resource_name=None, targets=None, skip=0, limit=50):
     """The resources the caller may read, in creation order."""
     args = _owner(caller) | {
-        "id": None, "ven_id": ven_id, "resource_name": resource_name, "targets": targets,
-        "skip": skip, "limit": limit,
+        "id": None,
+        "ven_id": ven_id,
+        "resource_name": resource_name,
+        "targets": targets,
+        "skip": skip,
+        "limit": limit,
     }
     return conn.execute(_SELECT, args).fetchall()
 
@@ -41,7 +45,12 @@ def list_resources(conn, caller, ven_id=None, resource_name=None, targets=None, 
 def get_resource(conn, caller, resource_id: str) -> dict:
     """One resource the caller may read; NotFound otherwise."""
     args = _owner(caller) | {
-        "id": resource_id, "ven_id": None, "resource_name": None, "targets": None, "skip": 0, "limit": 1,
+        "id": resource_id,
+        "ven_id": None,
+        "resource_name": None,
+        "targets": None,
+        "skip": 0,
+        "limit": 1,
     }
     row = conn.execute(_SELECT, args).fetchone()
     if row is None:

@@ -28,8 +28,12 @@ def _owner(caller) -> dict:
 def list_subscriptions(conn, caller, program_id=None, client_name=None, objects=None, skip=0, limit=50):
     """The subscriptions the caller may read, in creation order."""
     args = _owner(caller) | {
-        "id": None, "program_id": program_id, "client_name": client_name, "objects": objects,
-        "skip": skip, "limit": limit,
+        "id": None,
+        "program_id": program_id,
+        "client_name": client_name,
+        "objects": objects,
+        "skip": skip,
+        "limit": limit,
     }
     return conn.execute(_SELECT, args).fetchall()
 
@@ -37,7 +41,12 @@ def list_subscriptions(conn, caller, program_id=None, client_name=None, objects=
 def get_subscription(conn, caller, subscription_id: str) -> dict:
     """One subscription the caller may read; NotFound otherwise."""
     args = _owner(caller) | {
-        "id": subscription_id, "program_id": None, "client_name": None, "objects": None, "skip": 0, "limit": 1,
+        "id": subscription_id,
+        "program_id": None,
+        "client_name": None,
+        "objects": None,
+        "skip": 0,
+        "limit": 1,
     }
     row = conn.execute(_SELECT, args).fetchone()
     if row is None:

@@ -137,8 +137,11 @@ class AnyPayloadDescriptor(fields.Field):
             raise ValidationError("Must be a JSON object.")
         kind = value.get("objectType")
         if kind is None:
-            kind = "REPORT_PAYLOAD_DESCRIPTOR" if any(k in value for k in self._REPORT_ONLY) else (
-                "EVENT_PAYLOAD_DESCRIPTOR")
+            kind = (
+                "REPORT_PAYLOAD_DESCRIPTOR"
+                if any(k in value for k in self._REPORT_ONLY)
+                else ("EVENT_PAYLOAD_DESCRIPTOR")
+            )
         if kind == "EVENT_PAYLOAD_DESCRIPTOR":
             return EventPayloadDescriptor().load(value)
         if kind == "REPORT_PAYLOAD_DESCRIPTOR":
@@ -179,7 +182,18 @@ class Metadata(Schema):
 
 
 __all__ = [
-    "AnyPayloadDescriptor", "EventPayloadDescriptor", "Interval", "IntervalPeriod", "Metadata",
-    "ProgramDescription", "ReportDescriptor", "ReportPayloadDescriptor", "SpecSchema", "ValuesMap",
-    "OBJECT_TYPES", "listed", "targets_field", "Url",
+    "AnyPayloadDescriptor",
+    "EventPayloadDescriptor",
+    "Interval",
+    "IntervalPeriod",
+    "Metadata",
+    "ProgramDescription",
+    "ReportDescriptor",
+    "ReportPayloadDescriptor",
+    "SpecSchema",
+    "ValuesMap",
+    "OBJECT_TYPES",
+    "listed",
+    "targets_field",
+    "Url",
 ]

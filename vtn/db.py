@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import warnings
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -101,11 +102,13 @@ def upgrade(url: str) -> list[str]:
 
 def embedded_url(data_dir: str) -> str:
     """Start (or reuse) the embedded PostgreSQL in ``data_dir`` and return its connection URL."""
-    import pgserver  # imported here: only the embedded default needs it
-
     path = Path(data_dir).resolve() / "pgdata"
     path.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(path, cleanup_mode="stop")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR on servers
+        import pgserver  # imported here: only the embedded default needs it
+
+        server = pgserver.get_server(path, cleanup_mode="stop")
     _keep_alive.append(server)
     return server.get_uri()
 

@@ -37,5 +37,6 @@ def run(config: Config, host: str, port: int, workers: int, threads: int) -> Non
         "accesslog": "-",
         "errorlog": "-",
         "loglevel": config.log_level.lower(),
+        "control_socket_disable": True,
     }
     VTNServer(config, options).run()

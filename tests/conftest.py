@@ -12,6 +12,7 @@ from vtn.store import clients as client_store
 
 from . import openapi
 from .pg import TestDatabases
+from .served import ServedVTN
 
 BASE = "/openadr3/3.1.0"
 
@@ -127,6 +128,14 @@ def bl(parties) -> Party:
 def ven(parties) -> Party:
     """A VEN client."""
     return parties("ven", "automaker A fleet")
+
+
+@pytest.fixture
+def served(database_url):
+    """A real `vtn serve --workers 2` (gunicorn) on the test database."""
+    vtn = ServedVTN(database_url, workers=2)
+    yield vtn
+    vtn.stop()
 
 
 @pytest.fixture

@@ -29,6 +29,12 @@ def _patch(doc: dict) -> dict:
     # Defect 2: BlVenRequest.targets has `default: null          -` (a stray dash): a string default
     # for an array, which the document validator rejects.
     schemas["BlVenRequest"]["properties"]["targets"]["default"] = None
+    # Defect 5: programRequest.payloadDescriptors discriminates on objectType without a mapping, so
+    # validators look for schemas named EVENT_PAYLOAD_DESCRIPTOR / REPORT_PAYLOAD_DESCRIPTOR.
+    schemas["programRequest"]["properties"]["payloadDescriptors"]["items"]["discriminator"]["mapping"] = {
+        "EVENT_PAYLOAD_DESCRIPTOR": "#/components/schemas/eventPayloadDescriptor",
+        "REPORT_PAYLOAD_DESCRIPTOR": "#/components/schemas/reportPayloadDescriptor",
+    }
     # Defect 3: the document's only server is a SwaggerHub mock; ours is the VTN under test.
     doc["servers"] = [{"url": BASE}]
     return doc
@@ -45,7 +51,7 @@ def problem_validator():
     """A validator for the problem schema alone (for statuses an operation does not declare)."""
     from jsonschema import Draft4Validator
 
-    return Draft4Validator(spec().spec.contents()["components"]["schemas"]["problem"])
+    return Draft4Validator((spec().spec / "components" / "schemas" / "problem").read_value())
 
 
 def check(request, response) -> None:

@@ -8,20 +8,10 @@ every answer with strict pydantic models.
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from .interop.venv import elaad_python
-from .served import ServedVTN, add_client
+from .served import add_client
 
 FLOW = Path(__file__).parent / "interop" / "elaad_flow.py"
-
-
-@pytest.fixture
-def served(database_url):
-    """`vtn serve --workers 2` on the test database."""
-    vtn = ServedVTN(database_url, workers=2)
-    yield vtn
-    vtn.stop()
 
 
 def test_bl_and_ven_flow(served, database_url):

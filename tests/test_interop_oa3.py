@@ -7,19 +7,10 @@ must ignore.
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from openadr3 import coerce
 from openadr3_client import BlClient, VenClient
 
-from .served import ServedVTN, add_client
-
-
-@pytest.fixture
-def served(database_url):
-    """`vtn serve --workers 2` on the test database."""
-    vtn = ServedVTN(database_url, workers=2)
-    yield vtn
-    vtn.stop()
+from .served import add_client
 
 
 def test_bl_and_ven_flow(served, database_url):

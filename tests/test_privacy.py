@@ -28,6 +28,7 @@ class FastParty(Party):
     def _token(self) -> str:
         return self._tokens.issue(self.client_id, self.role, ROLE_SCOPES[self.role])[0]
 
+
 # ---------------------------------------------------------------------------------------------------------
 # VEN-owned objects: vens, resources, reports, subscriptions
 # ---------------------------------------------------------------------------------------------------------
@@ -320,14 +321,15 @@ EVENT_CASES = {
     ("auditor", None): ALL_EVENTS,
     ("auditor", ("a",)): _only(ALL_EVENTS, "e-a", "e-ac", "e-a-in-c"),
 }
-READERS = ("A", "B", "N", "bl", "auditor")
+READER_ROLES = {"A": "ven", "B": "ven", "N": "ven", "bl": "bl", "auditor": "auditor"}
+READERS = tuple(READER_ROLES)
 
 
 class TargetingWorld:
     """Programs, events and readers laid out as PROGRAMS, EVENTS and the comment above them say."""
 
     def __init__(self, app):
-        self.readers = {name: FastParty(app, role) for name, role in zip(READERS, ("ven", "ven", "ven", "bl", "auditor"))}
+        self.readers = {name: FastParty(app, role) for name, role in READER_ROLES.items()}
         bl = self.readers["bl"]
         ven_a = bl.create("/vens", b.ven_by_bl(self.readers["A"].client_id, targets=["a"]))
         bl.create("/resources", b.resource_by_bl(ven_a["id"], targets=["b"]))

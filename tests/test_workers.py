@@ -2,18 +2,9 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 import requests
 
-from .served import ServedVTN, add_client
-
-
-@pytest.fixture
-def served(database_url):
-    """`vtn serve --workers 2` on the test database."""
-    vtn = ServedVTN(database_url, workers=2)
-    yield vtn
-    vtn.stop()
+from .served import add_client
 
 
 def test_two_workers_share_tokens_and_data(served, database_url):

@@ -43,11 +43,18 @@ BASE, BL_ID, BL_SECRET, VEN_ID, VEN_SECRET = sys.argv[1:6]
 
 # BL names the token URL; the VEN discovers it through GET /auth/server. Both use HTTP Basic.
 bl = BusinessLogicHttpClientFactory.create_http_bl_client(
-    vtn_base_url=BASE, client_id=BL_ID, client_secret=BL_SECRET, token_url=f"{BASE}/auth/token",
-    allow_insecure_http=True, version=OADRVersion.OADR_310,
+    vtn_base_url=BASE,
+    client_id=BL_ID,
+    client_secret=BL_SECRET,
+    token_url=f"{BASE}/auth/token",
+    allow_insecure_http=True,
+    version=OADRVersion.OADR_310,
 )
 ven = VirtualEndNodeHttpClientFactory.create_http_ven_client(
-    vtn_base_url=BASE, client_id=VEN_ID, client_secret=VEN_SECRET, allow_insecure_http=True,
+    vtn_base_url=BASE,
+    client_id=VEN_ID,
+    client_secret=VEN_SECRET,
+    allow_insecure_http=True,
     version=OADRVersion.OADR_310,
 )
 
@@ -57,7 +64,9 @@ ven_obj = bl.vens.create_ven(NewVenBlRequest(ven_name="automaker-a", client_id=V
 start = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=5)
 event = bl.events.create_event(
     NewEvent(
-        program_id=program.id, event_name="pause-charging", targets=("fleet-a",),
+        program_id=program.id,
+        event_name="pause-charging",
+        targets=("fleet-a",),
         payload_descriptors=(EventPayloadDescriptor(payload_type=EventPayloadType.SIMPLE),),
         interval_period=IntervalPeriod(start=start, duration=timedelta(hours=2)),
         intervals=(Interval(id=0, payloads=(EventPayload(type=EventPayloadType.SIMPLE, values=(1,)),)),),
@@ -66,7 +75,9 @@ event = bl.events.create_event(
 bl.events.update_event_by_id(
     event.id,
     EventUpdate(
-        program_id=program.id, event_name="pause-charging", targets=("fleet-a",),
+        program_id=program.id,
+        event_name="pause-charging",
+        targets=("fleet-a",),
         interval_period=IntervalPeriod(start=start, duration=timedelta(hours=2)),
         intervals=(Interval(id=0, payloads=(EventPayload(type=EventPayloadType.SIMPLE, values=(1,)),)),),
     ),
@@ -89,7 +100,9 @@ assert {r.id for r in ven.resources.get_resources(ven_id=ven_obj.id)} == {own.id
 
 report = ven.reports.create_report(
     NewReport(
-        event_id=event.id, client_name="automaker-a", report_name="fleet usage",
+        event_id=event.id,
+        client_name="automaker-a",
+        report_name="fleet usage",
         resources=(
             ReportResource(
                 resource_name="charger-1b",
@@ -108,8 +121,10 @@ subscription = ven.subscriptions.create_subscription(
         client_name="automaker-a",
         object_operations=(
             ObjectOperation(
-                objects=(Object.EVENT,), operations=(Operation.POST, Operation.PUT),
-                callback_url="https://ven.example.com/cb", bearer_token="token-for-vtn",
+                objects=(Object.EVENT,),
+                operations=(Operation.POST, Operation.PUT),
+                callback_url="https://ven.example.com/cb",
+                bearer_token="token-for-vtn",
             ),
         ),
     )

@@ -25,8 +25,9 @@ def _candidates() -> list[str]:
 
 
 def _version_ok(python: str) -> bool:
-    probe = subprocess.run([python, "-c", "import sys; print(sys.version_info >= (3, 12))"], capture_output=True,
-                           text=True)
+    probe = subprocess.run(
+        [python, "-c", "import sys; print(sys.version_info >= (3, 12))"], capture_output=True, text=True
+    )
     return probe.stdout.strip() == "True"
 
 

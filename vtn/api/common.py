@@ -21,9 +21,13 @@ def db():
     return vtn().db
 
 
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not JSON (RFC 8259)")
+
+
 def _loads(raw: bytes):
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_no_constants)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"The body is not valid JSON: {exc}.") from exc
 

@@ -24,7 +24,7 @@ def parse_datetime(text: str) -> datetime:
         return datetime(1, 1, 1, tzinfo=UTC)
     if not _RFC3339.match(text):
         raise ValueError("not an RFC 3339 date-time with a UTC offset")
-    return datetime.fromisoformat(text)
+    return datetime.fromisoformat(text.upper())  # RFC 3339 allows 't' and 'z'; fromisoformat does not
 
 
 def format_datetime(value: datetime) -> str:

@@ -29,8 +29,3 @@ def translated():
         raise Conflict(_CONFLICTS.get(name, "The object conflicts with an existing one.")) from exc
     except psycopg.errors.ForeignKeyViolation as exc:
         raise NotFound("An object this request refers to does not exist.") from exc
-
-
-def page(skip: int, limit: int) -> dict:
-    """The paging parameters every list query takes."""
-    return {"skip": skip, "limit": limit}

@@ -171,29 +171,3 @@ class ProgramDescription(NestedSchema):
     """A link to a human or machine readable program description."""
 
     URL = Url(required=True)
-
-
-class Metadata(Schema):
-    """What the VTN adds to every object it returns (Definition.md "Object Metadata")."""
-
-    id = fields.String()
-    created = fields.Raw(data_key="createdDateTime")
-    modified = fields.Raw(data_key="modificationDateTime")
-
-
-__all__ = [
-    "AnyPayloadDescriptor",
-    "EventPayloadDescriptor",
-    "Interval",
-    "IntervalPeriod",
-    "Metadata",
-    "ProgramDescription",
-    "ReportDescriptor",
-    "ReportPayloadDescriptor",
-    "SpecSchema",
-    "ValuesMap",
-    "OBJECT_TYPES",
-    "listed",
-    "targets_field",
-    "Url",
-]

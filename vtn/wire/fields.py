@@ -28,12 +28,11 @@ def parse_datetime(text: str) -> datetime:
 
 
 def format_datetime(value: datetime) -> str:
-    """RFC 3339 in UTC with a Z, milliseconds or finer only when present."""
-    value = value.astimezone(UTC)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    """RFC 3339 in UTC with a Z; fractional seconds only when present."""
+    value = value.astimezone(UTC).replace(tzinfo=None)
     if value.microsecond:
-        text += f".{value.microsecond:06d}".rstrip("0")
-    return text.rjust(19, "0") + "Z"
+        return value.isoformat(timespec="microseconds").rstrip("0") + "Z"
+    return value.isoformat(timespec="seconds") + "Z"
 
 
 class String(fields.String):

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -50,8 +51,10 @@ class ServedVTN:
         self.api = f"{self.base}/openadr3/3.1.0"
         self.database_url = database_url
         command = [VTN, "serve", "--port", str(self.port), "--workers", str(workers)]
+        # A file, not a pipe: nobody reads a pipe while the server runs, and a full one blocks its workers.
+        self.log = tempfile.TemporaryFile(mode="w+")
         self.process = subprocess.Popen(
-            command, env=vtn_env(database_url, **env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            command, env=vtn_env(database_url, **env), stdout=self.log, stderr=subprocess.STDOUT, text=True
         )
         self._wait()
 
@@ -59,7 +62,7 @@ class ServedVTN:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"vtn serve exited: {self.process.stdout.read()}")
+                raise RuntimeError(f"vtn serve exited: {self.output()}")
             try:
                 if requests.get(f"{self.base}/health", timeout=1).status_code == 200:
                     return
@@ -80,8 +83,13 @@ class ServedVTN:
         """Stop the server; returns what it printed."""
         self.process.terminate()
         try:
-            out, _ = self.process.communicate(timeout=30)
+            self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            out, _ = self.process.communicate()
-        return out
+            self.process.wait()
+        return self.output()
+
+    def output(self) -> str:
+        """What the server has printed so far."""
+        self.log.seek(0)
+        return self.log.read()

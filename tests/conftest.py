@@ -36,7 +36,15 @@ def database_url(databases):
 @pytest.fixture
 def config(database_url) -> Config:
     """The VTN settings of one test."""
-    return Config(database_url=database_url, pool_min_size=0, pool_max_size=4, bootstrap_bl_client=False)
+    # Callback URLs in these tests are never called (no delivery worker runs), so they are not verified;
+    # tests/test_notifications.py turns verification on.
+    return Config(
+        database_url=database_url,
+        pool_min_size=0,
+        pool_max_size=4,
+        bootstrap_bl_client=False,
+        webhook_verify_on_subscribe=False,
+    )
 
 
 @pytest.fixture

@@ -26,7 +26,8 @@ def free_port() -> int:
 def vtn_env(database_url: str, **extra: str) -> dict:
     """The environment of a `vtn` command pointed at ``database_url``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("VTN_")}
-    env.update({"VTN_DATABASE_URL": database_url, "VTN_LOG_LEVEL": "WARNING", **extra})
+    defaults = {"VTN_DATABASE_URL": database_url, "VTN_LOG_LEVEL": "WARNING", "VTN_WEBHOOK_VERIFY_ON_SUBSCRIBE": "false"}
+    env.update({**defaults, **extra})
     return env
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 
 import click
@@ -55,6 +56,28 @@ def _bootstrap(config: config_module.Config) -> None:
     click.echo("Created a BL client (shown only this once):")
     click.echo(f"  client_id:     {client_id}")
     click.echo(f"  client_secret: {secret}")
+
+
+@main.command()
+def worker():
+    """Deliver notifications (webhooks, MQTT) until stopped; run as many as you like, anywhere."""
+    import signal
+
+    from .notify.worker import DeliveryWorker
+
+    config = config_module.from_env()
+    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    url = db_module.database_url(config)
+    db_module.upgrade(url)
+    config = config.with_overrides(database_url=url)
+    database = db_module.Database(url, 1, config.delivery_threads + 2)
+    delivery = DeliveryWorker(config, database)
+    signal.signal(signal.SIGTERM, lambda *_: delivery.request_stop())
+    click.echo(
+        f"delivering notifications ({config.delivery_threads} webhook threads{', MQTT' if config.mqtt_uri else ''})"
+    )
+    delivery.run_forever()
+    database.close()
 
 
 @main.group()
@@ -119,3 +142,32 @@ def client_remove(client_id):
         click.echo(exc.detail, err=True)
         sys.exit(1)
     click.echo(f"removed {client_id}")
+
+
+@main.group()
+def mqtt():
+    """The MQTT broker the VTN publishes notifications to."""
+
+
+@mqtt.command("broker-config")
+@click.option("--dir", "directory", required=True, type=click.Path(file_okay=False), help="Folder to write into.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address the broker listens on.")
+@click.option("--port", type=int, help="Port the broker listens on (default: VTN_MQTT_URI's, else 8883 or 1883).")
+@click.option("--san", multiple=True, help="Another name or IP address for the broker's certificate (repeatable).")
+def mqtt_broker_config(directory, host, port, san):
+    """Write a Mosquitto configuration: mTLS with the VTN's CA and a per-client ACL (or anonymous, dev only)."""
+    from .notify import broker
+
+    config = config_module.from_env()
+    mode = broker.auth_mode(config)
+    if port is None:
+        port = broker.parse_uri(config.mqtt_uri)[2] if config.mqtt_uri else (8883 if mode == "certificate" else 1883)
+    database = _database(config)
+    with database.transaction() as conn:
+        path = broker.write_broker_config(conn, config, directory, host, port, sans=san)
+    database.close()
+    click.echo(f"wrote {path} ({mode}, listener {host}:{port}); run: mosquitto -c {path}")
+
+
+if __name__ == "__main__":
+    main()

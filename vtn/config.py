@@ -29,6 +29,21 @@ class Config:
     oauth_roles_claim: str | None = None
     oauth_client_id_claim: str = "client_id"
     bootstrap_bl_client: bool = True
+    # Notifications (webhooks always; MQTT when mqtt_uri is set).
+    webhook_allow_http: bool = False  # plain-http callback URLs (development and tests only)
+    webhook_allow_private: bool = False  # callbacks to loopback/private/link-local addresses (SSRF guard off)
+    # On subscription create/update: the callbacks' scheme and addresses, and the echo check (Definition.md
+    # "Webhooks"). Off only for receivers that cannot answer the echo; delivery always checks addresses.
+    webhook_verify_on_subscribe: bool = True
+    webhook_timeout_seconds: int = 10
+    webhook_max_attempts: int = 8
+    webhook_hmac_secret: str | None = None  # when set, X-VTN-Signature: sha256=<hex HMAC of the body>
+    delivery_threads: int = 16
+    delivery_in_serve: bool = True  # `vtn serve` also runs delivery (set false when `vtn worker` runs)
+    mqtt_uri: str | None = None  # broker the VTN publishes to, e.g. mqtts://127.0.0.1:8883
+    mqtt_public_uris: str | None = None  # comma-separated URIs advertised to clients (default: mqtt_uri)
+    mqtt_auth: str = "certificate"  # certificate (mTLS, broker-enforced isolation) or anonymous (dev only)
+    mqtt_topic_prefix: str = "openadr3"
     log_level: str = "INFO"
     max_content_length: int = 4 * 1024 * 1024
     extra: dict = field(default_factory=dict)

@@ -1,10 +1,18 @@
-"""`vtn serve`: gunicorn, with the application built in each worker after fork."""
+"""`vtn serve`: gunicorn, with the application built in each worker after fork, and delivery beside it."""
 
 from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import threading
 
 from gunicorn.app.base import BaseApplication
 
 from .config import Config
+
+log = logging.getLogger("vtn.server")
 
 
 class VTNServer(BaseApplication):
@@ -25,6 +33,39 @@ class VTNServer(BaseApplication):
         return create_app(self.vtn_config)
 
 
+class DeliveryProcess:
+    """`vtn worker` as a child of `vtn serve`, restarted if it dies, stopped with the server."""
+
+    def __init__(self, config: Config):
+        self.env = {**os.environ, "VTN_DATABASE_URL": config.database_url}
+        self.process: subprocess.Popen | None = None
+        self.stopping = threading.Event()
+
+    def start(self, _server=None) -> None:
+        """Start the child and a thread that restarts it when it exits unexpectedly."""
+        self.process = self._spawn()
+        threading.Thread(target=self._watch, name="vtn-delivery-watch", daemon=True).start()
+
+    def _spawn(self) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "vtn.cli", "worker"], env=self.env)
+
+    def _watch(self) -> None:
+        while not self.stopping.wait(1.0):
+            if self.process is not None and self.process.poll() is not None:
+                log.warning("delivery worker exited (%s); restarting it", self.process.returncode)
+                self.process = self._spawn()
+
+    def stop(self, _server=None) -> None:
+        """Stop the child (it finishes the delivery in hand)."""
+        self.stopping.set()
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
 def run(config: Config, host: str, port: int, workers: int, threads: int) -> None:
     """Serve until stopped."""
     options = {
@@ -39,4 +80,8 @@ def run(config: Config, host: str, port: int, workers: int, threads: int) -> Non
         "loglevel": config.log_level.lower(),
         "control_socket_disable": True,
     }
+    if config.delivery_in_serve:
+        delivery = DeliveryProcess(config)
+        options["when_ready"] = delivery.start
+        options["on_exit"] = delivery.stop
     VTNServer(config, options).run()

@@ -4,9 +4,11 @@ from flask import Blueprint
 
 from ..auth.identity import requires
 from ..auth.scopes import READ_VEN_OBJECTS, WRITE_SUBSCRIPTIONS
+from ..errors import BadRequest
+from ..notify import webhooks
 from ..store import subscriptions as store
 from ..wire.subscriptions import Subscription, SubscriptionQuery, SubscriptionRequest
-from .common import body, db, object_id, query, respond
+from .common import body, db, object_id, query, respond, vtn
 
 bp = Blueprint("subscriptions", __name__)
 SUBSCRIPTION = Subscription()
@@ -24,8 +26,8 @@ def search_subscriptions(caller):
 @bp.post("/subscriptions")
 @requires(WRITE_SUBSCRIPTIONS)
 def create_subscription(caller):
-    """Create a subscription owned by the caller."""
-    subscription = body(SubscriptionRequest())
+    """Create a subscription owned by the caller, once its callback URLs pass the checks."""
+    subscription = _checked(body(SubscriptionRequest()))
     with db().transaction() as conn:
         return respond(SUBSCRIPTION, store.create_subscription(conn, caller, subscription), 201)
 
@@ -44,7 +46,7 @@ def search_subscription_by_id(subscription_id, caller):
 def update_subscription(subscription_id, caller):
     """Replace one of the caller's subscriptions."""
     subscription_id = object_id(subscription_id, "subscriptionID")
-    subscription = body(SubscriptionRequest())
+    subscription = _checked(body(SubscriptionRequest()))
     with db().transaction() as conn:
         return respond(SUBSCRIPTION, store.update_subscription(conn, caller, subscription_id, subscription))
 
@@ -56,3 +58,12 @@ def delete_subscription(subscription_id, caller):
     subscription_id = object_id(subscription_id, "subscriptionID")
     with db().transaction() as conn:
         return respond(SUBSCRIPTION, store.delete_subscription(conn, caller, subscription_id))
+
+
+def _checked(subscription: dict) -> dict:
+    """Refuse callback URLs that are not https, point inside the network, or fail the echo check."""
+    try:
+        webhooks.verify_callbacks(subscription, vtn().config)
+    except webhooks.UnsafeCallback as exc:
+        raise BadRequest(str(exc)) from exc
+    return subscription

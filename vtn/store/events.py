@@ -5,6 +5,7 @@ from __future__ import annotations
 from psycopg.types.json import Jsonb
 
 from ..errors import NotFound
+from ..notify import outbox
 from ..timing import lifespan
 from . import programs, translated
 from .targeting import SCOPE_CTE, params, shown_targets, visible
@@ -76,7 +77,7 @@ def create_event(conn, event: dict) -> dict:
     """Insert an event of a live program; NotFound when the program does not exist."""
     programs.lock_live_program(conn, event["program_id"])
     with translated():
-        return conn.execute(
+        row = conn.execute(
             f"""INSERT INTO event (program_id, event_name, priority, duration, targets, report_descriptors,
                                    payload_descriptors, interval_period, intervals, starts, ends)
                 VALUES (%(program_id)s, %(event_name)s, %(priority)s, %(duration)s, %(targets)s,
@@ -85,6 +86,8 @@ def create_event(conn, event: dict) -> dict:
                 RETURNING {_COLUMNS}""",
             _values(event),
         ).fetchone()
+    outbox.record(conn, "EVENT", "CREATE", row, program_id=row["program_id"])
+    return row
 
 
 def update_event(conn, event_id: str, event: dict) -> dict:
@@ -102,6 +105,7 @@ def update_event(conn, event_id: str, event: dict) -> dict:
     ).fetchone()
     if row is None:
         raise NotFound(f"No event {event_id}.")
+    outbox.record(conn, "EVENT", "UPDATE", row, program_id=row["program_id"])
     return row
 
 
@@ -114,4 +118,5 @@ def delete_event(conn, event_id: str) -> dict:
     ).fetchone()
     if row is None:
         raise NotFound(f"No event {event_id}.")
+    outbox.record(conn, "EVENT", "DELETE", row, program_id=row["program_id"])
     return row

@@ -5,6 +5,7 @@ from __future__ import annotations
 from psycopg.types.json import Jsonb
 
 from ..errors import Conflict, NotFound
+from ..notify import outbox
 from . import translated
 from .targeting import SCOPE_CTE, params, shown_targets, visible
 
@@ -56,7 +57,7 @@ def get_program(conn, caller, program_id: str) -> dict:
 def create_program(conn, program: dict) -> dict:
     """Insert a program; Conflict when its name is taken."""
     with translated():
-        return conn.execute(
+        row = conn.execute(
             f"""INSERT INTO program (program_name, interval_period, program_descriptions, payload_descriptors,
                                      attributes, targets)
                 VALUES (%(program_name)s, %(interval_period)s, %(program_descriptions)s,
@@ -64,6 +65,8 @@ def create_program(conn, program: dict) -> dict:
                 {_RETURNING}""",
             _values(program),
         ).fetchone()
+    outbox.record(conn, "PROGRAM", "CREATE", row, program_id=row["id"])
+    return row
 
 
 def update_program(conn, program_id: str, program: dict) -> dict:
@@ -80,6 +83,7 @@ def update_program(conn, program_id: str, program: dict) -> dict:
         ).fetchone()
     if row is None:
         raise NotFound(f"No program {program_id}.")
+    outbox.record(conn, "PROGRAM", "UPDATE", row, program_id=row["id"])
     return row
 
 
@@ -95,9 +99,11 @@ def delete_program(conn, program_id: str) -> dict:
     ).fetchone()["n"]
     if events:
         raise Conflict(f"Program {program_id} still has {events} event(s); delete them first.")
-    return conn.execute(
+    row = conn.execute(
         f"UPDATE program SET deleted = now(), modified = now() WHERE id = %(id)s {_RETURNING}", {"id": program_id}
     ).fetchone()
+    outbox.record(conn, "PROGRAM", "DELETE", row, program_id=row["id"])
+    return row
 
 
 def lock_live_program(conn, program_id: str) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from psycopg.types.json import Jsonb
 
 from ..errors import NotFound
+from ..notify import outbox
 from . import events
 
-_COLUMNS = "id, created, modified, client_id, event_id, client_name, report_name, payload_descriptors, resources"
+_COLUMNS = """id, created, modified, client_id, event_id, program_id, client_name, report_name, payload_descriptors,
+    resources"""
 
 _SELECT = f"""
 SELECT {_COLUMNS}
@@ -70,7 +72,7 @@ def _values(conn, caller, report: dict) -> dict:
 
 def create_report(conn, caller, report: dict) -> dict:
     """Insert a report stamped with the caller's clientID."""
-    return conn.execute(
+    row = conn.execute(
         f"""INSERT INTO report (client_id, event_id, program_id, client_name, report_name, payload_descriptors,
                                 resources)
             VALUES (%(client_id)s, %(event_id)s, %(program_id)s, %(client_name)s, %(report_name)s,
@@ -78,6 +80,7 @@ def create_report(conn, caller, report: dict) -> dict:
             RETURNING {_COLUMNS}""",
         _values(conn, caller, report),
     ).fetchone()
+    return _recorded(conn, "CREATE", row)
 
 
 def update_report(conn, caller, report_id: str, report: dict) -> dict:
@@ -93,7 +96,7 @@ def update_report(conn, caller, report_id: str, report: dict) -> dict:
     ).fetchone()
     if row is None:
         raise NotFound(f"No report {report_id}.")
-    return row
+    return _recorded(conn, "UPDATE", row)
 
 
 def delete_report(conn, caller, report_id: str) -> dict:
@@ -105,4 +108,9 @@ def delete_report(conn, caller, report_id: str) -> dict:
     ).fetchone()
     if row is None:
         raise NotFound(f"No report {report_id}.")
+    return _recorded(conn, "DELETE", row)
+
+
+def _recorded(conn, operation: str, row: dict) -> dict:
+    outbox.record(conn, "REPORT", operation, row, program_id=row["program_id"], owner=row["client_id"])
     return row

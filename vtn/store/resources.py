@@ -8,6 +8,7 @@ from __future__ import annotations
 from psycopg.types.json import Jsonb
 
 from ..errors import BadRequest, NotFound
+from ..notify import outbox
 from . import translated, vens
 
 _RETURNING = """RETURNING id, created, modified, ven_id, resource_name, attributes, targets,
@@ -74,19 +75,20 @@ def _values(conn, caller, resource: dict) -> dict:
 def create_resource(conn, caller, resource: dict) -> dict:
     """Insert a resource of a ven the caller may write; a VEN's has no targets."""
     with translated():
-        return conn.execute(
+        row = conn.execute(
             f"""INSERT INTO resource (ven_id, resource_name, attributes, targets)
                 VALUES (%(ven_id)s, %(resource_name)s, %(attributes)s, %(targets)s)
                 {_RETURNING}""",
             _values(conn, caller, resource),
         ).fetchone()
+    return _recorded(conn, "CREATE", row)
 
 
 def update_resource(conn, caller, resource_id: str, resource: dict) -> dict:
     """Replace a resource the caller may write; a VEN keeps the targets BL set."""
     get_resource(conn, caller, resource_id)
     with translated():
-        return conn.execute(
+        row = conn.execute(
             f"""UPDATE resource SET ven_id = %(ven_id)s, resource_name = %(resource_name)s,
                     attributes = %(attributes)s,
                     targets = CASE WHEN %(sees_all)s THEN %(targets)s ELSE targets END,
@@ -95,9 +97,16 @@ def update_resource(conn, caller, resource_id: str, resource: dict) -> dict:
                 {_RETURNING}""",
             _values(conn, caller, resource) | _owner(caller) | {"id": resource_id},
         ).fetchone()
+    return _recorded(conn, "UPDATE", row)
 
 
 def delete_resource(conn, caller, resource_id: str) -> dict:
     """Delete a resource the caller may write."""
     get_resource(conn, caller, resource_id)
-    return conn.execute(f"DELETE FROM resource WHERE id = %(id)s {_RETURNING}", {"id": resource_id}).fetchone()
+    row = conn.execute(f"DELETE FROM resource WHERE id = %(id)s {_RETURNING}", {"id": resource_id}).fetchone()
+    return _recorded(conn, "DELETE", row)
+
+
+def _recorded(conn, operation: str, row: dict) -> dict:
+    outbox.record(conn, "RESOURCE", operation, row, owner=row["client_id"], ven_id=row["ven_id"])
+    return row

@@ -5,6 +5,7 @@ from __future__ import annotations
 from psycopg.types.json import Jsonb
 
 from ..errors import NotFound
+from ..notify import outbox
 from . import programs
 
 _COLUMNS = "id, created, modified, client_id, client_name, program_id, object_operations, targets"
@@ -65,32 +66,41 @@ def _values(conn, caller, subscription: dict) -> dict:
         "object_operations": Jsonb(operations),
         "objects": sorted({obj for op in operations for obj in op["objects"]}),
         "targets": subscription["targets"] or [],
+        "owner_sees_all": caller.sees_all,
     }
 
 
 def create_subscription(conn, caller, subscription: dict) -> dict:
     """Insert a subscription stamped with the caller's clientID."""
-    return conn.execute(
-        f"""INSERT INTO subscription (client_id, client_name, program_id, object_operations, objects, targets)
+    row = conn.execute(
+        f"""INSERT INTO subscription (client_id, client_name, program_id, object_operations, objects, targets,
+                                      owner_sees_all)
             VALUES (%(client_id)s, %(client_name)s, %(program_id)s, %(object_operations)s, %(objects)s,
-                    %(targets)s)
+                    %(targets)s, %(owner_sees_all)s)
             RETURNING {_COLUMNS}""",
         _values(conn, caller, subscription),
     ).fetchone()
+    return _recorded(conn, "CREATE", row)
 
 
 def update_subscription(conn, caller, subscription_id: str, subscription: dict) -> dict:
-    """Replace one of the caller's subscriptions (its owner stays); NotFound otherwise."""
+    """Replace one of the caller's subscriptions (its owner stays; its failed deliveries are re-queued)."""
     get_subscription(conn, caller, subscription_id)
     row = conn.execute(
         f"""UPDATE subscription SET client_name = %(client_name)s, program_id = %(program_id)s,
                 object_operations = %(object_operations)s, objects = %(objects)s, targets = %(targets)s,
-                modified = now()
+                failing_since = NULL, last_error = NULL, modified = now()
             WHERE id = %(id)s
             RETURNING {_COLUMNS}""",
         _values(conn, caller, subscription) | {"id": subscription_id},
     ).fetchone()
-    return row
+    # The callbacks passed the echo check again: what could not be delivered before is tried again.
+    conn.execute(
+        """UPDATE delivery SET state = 'pending', attempts = 0, due = clock_timestamp()
+           WHERE subscription_id = %(id)s AND state = 'failed'""",
+        {"id": subscription_id},
+    )
+    return _recorded(conn, "UPDATE", row)
 
 
 def delete_subscription(conn, caller, subscription_id: str) -> dict:
@@ -102,4 +112,14 @@ def delete_subscription(conn, caller, subscription_id: str) -> dict:
     ).fetchone()
     if row is None:
         raise NotFound(f"No subscription {subscription_id}.")
+    conn.execute(
+        """UPDATE delivery SET state = 'failed', last_error = 'subscription deleted'
+           WHERE subscription_id = %(id)s AND state = 'pending'""",
+        {"id": subscription_id},
+    )
+    return _recorded(conn, "DELETE", row)
+
+
+def _recorded(conn, operation: str, row: dict) -> dict:
+    outbox.record(conn, "SUBSCRIPTION", operation, row, program_id=row["program_id"], owner=row["client_id"])
     return row

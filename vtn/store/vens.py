@@ -8,6 +8,7 @@ from __future__ import annotations
 from psycopg.types.json import Jsonb
 
 from ..errors import NotFound
+from ..notify import outbox
 from . import translated
 
 _COLUMNS = "id, created, modified, client_id, ven_name, attributes, targets"
@@ -54,12 +55,13 @@ def _values(caller, ven: dict) -> dict:
 def create_ven(conn, caller, ven: dict) -> dict:
     """Insert a ven: BL names its clientID; a VEN's is stamped with its own and has no targets."""
     with translated():
-        return conn.execute(
+        row = conn.execute(
             f"""INSERT INTO ven (client_id, ven_name, attributes, targets)
                 VALUES (%(owner)s, %(ven_name)s, %(attributes)s, %(targets)s)
                 RETURNING {_COLUMNS}""",
             _values(caller, ven),
         ).fetchone()
+    return _recorded(conn, "CREATE", row)
 
 
 def update_ven(conn, caller, ven_id: str, ven: dict) -> dict:
@@ -76,7 +78,7 @@ def update_ven(conn, caller, ven_id: str, ven: dict) -> dict:
         ).fetchone()
     if row is None:
         raise NotFound(f"No ven {ven_id}.")
-    return row
+    return _recorded(conn, "UPDATE", row)
 
 
 def delete_ven(conn, caller, ven_id: str) -> dict:
@@ -88,4 +90,9 @@ def delete_ven(conn, caller, ven_id: str) -> dict:
     ).fetchone()
     if row is None:
         raise NotFound(f"No ven {ven_id}.")
+    return _recorded(conn, "DELETE", row)
+
+
+def _recorded(conn, operation: str, row: dict) -> dict:
+    outbox.record(conn, "VEN", operation, row, owner=row["client_id"], ven_id=row["id"])
     return row

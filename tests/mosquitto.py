@@ -24,7 +24,7 @@ class Mosquitto:
         self.conf = conf
         self.port = port
         self.process: subprocess.Popen | None = None
-        self.log = tempfile.TemporaryFile(mode="w+")
+        self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - open for the broker's lifetime
         if os.geteuid() == 0:  # as root, mosquitto would switch to the `mosquitto` user: keep it able to read
             with conf.open("a") as out:
                 out.write("user root\n")
@@ -72,6 +72,7 @@ class Client:
             CallbackAPIVersion.VERSION2, client_id=f"test-{os.urandom(4).hex()}", protocol=paho.MQTTv5
         )
         self.client.on_connect = lambda c, u, f, rc, p: self.connected.put(rc)
+        self.client.on_disconnect = lambda c, u, f, rc, p: self.connected.put(rc)  # refused before CONNACK
         self.client.on_message = lambda c, u, m: self.messages.put((m.topic, m.payload))
         self.client.on_subscribe = lambda c, u, mid, rcs, p: self.acks.put(("sub", mid, rcs))
         self.client.on_publish = lambda c, u, mid, rc, p: self.acks.put(("pub", mid, rc))
@@ -95,9 +96,10 @@ class Client:
             return False
         self.client.loop_start()
         try:
-            return not self.connected.get(timeout=seconds).is_failure
+            code = self.connected.get(timeout=seconds)
         except queue.Empty:
             return False
+        return not code.is_failure and self.client.is_connected()
 
     def subscribe(self, topic: str, seconds: float = 5) -> bool:
         """Subscribe with QoS 1; True when the SUBACK grants it."""

@@ -26,7 +26,11 @@ def free_port() -> int:
 def vtn_env(database_url: str, **extra: str) -> dict:
     """The environment of a `vtn` command pointed at ``database_url``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("VTN_")}
-    defaults = {"VTN_DATABASE_URL": database_url, "VTN_LOG_LEVEL": "WARNING", "VTN_WEBHOOK_VERIFY_ON_SUBSCRIBE": "false"}
+    defaults = {
+        "VTN_DATABASE_URL": database_url,
+        "VTN_LOG_LEVEL": "WARNING",
+        "VTN_WEBHOOK_VERIFY_ON_SUBSCRIBE": "false",
+    }
     env.update({**defaults, **extra})
     return env
 
@@ -53,7 +57,7 @@ class ServedVTN:
         self.database_url = database_url
         command = [VTN, "serve", "--port", str(self.port), "--workers", str(workers)]
         # A file, not a pipe: nobody reads a pipe while the server runs, and a full one blocks its workers.
-        self.log = tempfile.TemporaryFile(mode="w+")
+        self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - open for the server's lifetime
         self.process = subprocess.Popen(
             command, env=vtn_env(database_url, **env), stdout=self.log, stderr=subprocess.STDOUT, text=True
         )

@@ -338,7 +338,7 @@ def test_ven_cannot_read_another_vens_topics(mosquitto, publisher, mqtt_parties,
         a.subscribe(topic)
     publisher.publish([(topics_b["CREATE"], b'{"secret": 1}'), (topics_a["UPDATE"], b'{"mine": 1}')])
     assert b_client.next_message() == (topics_b["CREATE"], b'{"secret": 1}')
-    assert a.received(1.0) == [(topics_a["UPDATE"], b'{"mine": 1}')]
+    assert set(a.received(1.0)) == {(topics_a["UPDATE"], b'{"mine": 1}')}  # once per matching subscription
 
 
 def test_ven_cannot_publish(mosquitto, publisher, mqtt_parties, clients):

@@ -69,7 +69,10 @@ class Receiver:
                 self.send_response(200)
                 self.end_headers()
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 1024  # the default (5) drops SYNs under fan-out, adding 1 s retransmits
+
+        self._server = Server(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, daemon=True).start()

@@ -222,6 +222,20 @@ def test_topic_endpoints_for_bl(mqtt_parties):
         assert _topics(bl, f"/vens/{vid}/{collection}") == _expected(f"{root}/vens/{vid}/{collection}")
 
 
+def test_program_reports_and_subscriptions_topics_of_the_binding_document(mqtt_parties, mqtt_app):
+    # Section 8.2 of the non-normative document has them; the YAML does not (so no schema check here).
+    bl, ven = mqtt_parties("bl"), mqtt_parties("ven")
+    pid = bl.create("/programs", b.program())["id"]
+    http = mqtt_app.test_client()
+    for collection in ("reports", "subscriptions"):
+        path = f"/openadr3/3.1.0/notifiers/mqtt/topics/programs/{pid}/{collection}"
+        response = http.get(path, headers={"Authorization": f"Bearer {bl.token}"})
+        assert response.get_json() == {"topics": _expected(f"openadr3/{bl.client_id}/{collection}/programs/{pid}")}
+        assert http.get(path, headers={"Authorization": f"Bearer {ven.token}"}).status_code == 403
+        unknown = path.replace(pid, "no-such-program")
+        assert http.get(unknown, headers={"Authorization": f"Bearer {bl.token}"}).status_code == 404
+
+
 def test_topic_endpoints_for_the_auditor(mqtt_parties):
     auditor = mqtt_parties("auditor")
     assert _topics(auditor, "/events") == _expected(f"openadr3/{auditor.client_id}/events")
@@ -392,6 +406,11 @@ def test_publisher_raises_when_the_broker_refuses(mosquitto, publisher):
     with pytest.raises(PublishError, match="Not authorized"):
         publisher.publish([("outside/the/prefix", b"{}")])
     publisher.publish([("openadr3/someone/events/update", b"{}")])  # and it works again afterwards
+
+
+def test_publisher_needs_tls_for_certificates(mqtt_config, mqtt_app):
+    with pytest.raises(ValueError, match="mqtts://"):
+        Publisher(mqtt_config.with_overrides(mqtt_uri="mqtt://127.0.0.1:1883"), mqtt_app.extensions["vtn"].db)
 
 
 def test_publisher_survives_a_broker_restart(mosquitto, publisher, mqtt_parties, clients):

@@ -97,6 +97,21 @@ def list_all_mqtt_notifier_topics_program_events(program_id, caller):
     return _answer(caller, topics.of_program, "EVENT", program_id, program_id=program_id)
 
 
+# Not in the YAML, but in the non-normative binding document (section 8.2); fan-out publishes there for BL.
+@bp.get("/notifiers/mqtt/topics/programs/<program_id>/reports")
+@requires(READ_ALL)
+def list_all_mqtt_notifier_topics_program_reports(program_id, caller):
+    """Topics of operations on the reports of one program."""
+    return _answer(caller, topics.of_program, "REPORT", program_id, program_id=program_id)
+
+
+@bp.get("/notifiers/mqtt/topics/programs/<program_id>/subscriptions")
+@requires(READ_ALL)
+def list_all_mqtt_notifier_topics_program_subscriptions(program_id, caller):
+    """Topics of operations on the subscriptions of one program."""
+    return _answer(caller, topics.of_program, "SUBSCRIPTION", program_id, program_id=program_id)
+
+
 @bp.get("/notifiers/mqtt/topics/reports")
 @requires(READ_ALL)  # read_bl
 def list_all_mqtt_notifier_topics_reports(caller):

@@ -38,6 +38,8 @@ class Publisher:
         self.db = db
         self.tls, self.host, self.port = broker.parse_uri(config.mqtt_uri)
         self.certificate = broker.auth_mode(config) == "certificate"
+        if self.certificate and not self.tls:
+            raise ValueError("VTN_MQTT_AUTH=certificate needs an mqtts:// VTN_MQTT_URI")
         self._lock = threading.Lock()
         self._client: paho.Client | None = None
         self._connected = threading.Event()

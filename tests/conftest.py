@@ -33,11 +33,12 @@ def database_url(databases):
     databases.drop(url)
 
 
-@pytest.fixture
-def config(database_url) -> Config:
-    """The VTN settings of one test."""
-    # Callback URLs in these tests are never called (no delivery worker runs), so they are not verified;
-    # tests/test_notifications.py turns verification on.
+def make_config(database_url: str) -> Config:
+    """The VTN settings the tests use on ``database_url``.
+
+    Callback URLs in most tests are never called (no delivery worker runs), so subscriptions are not
+    verified; tests/test_notifications.py turns verification on.
+    """
     return Config(
         database_url=database_url,
         pool_min_size=0,
@@ -45,6 +46,12 @@ def config(database_url) -> Config:
         bootstrap_bl_client=False,
         webhook_verify_on_subscribe=False,
     )
+
+
+@pytest.fixture
+def config(database_url) -> Config:
+    """The VTN settings of one test."""
+    return make_config(database_url)
 
 
 @pytest.fixture

@@ -29,11 +29,10 @@ from vtn.auth.scopes import (
     WRITE_VENS,
 )
 from vtn.auth.tokens import LocalTokens
-from vtn.config import Config
 
 from . import builders as b
 from . import openapi
-from .conftest import BASE, Parties
+from .conftest import BASE, Parties, make_config
 
 # The scope each operation requires: the YAML's oAuth2ClientCredentials security (checked below).
 REQUIRED_SCOPE = {
@@ -154,7 +153,7 @@ class World:
 def world(databases):
     """One database and app shared by this module's cases."""
     url = databases.create()
-    config = Config(database_url=url, pool_min_size=0, pool_max_size=4, bootstrap_bl_client=False)
+    config = make_config(url)
     app = create_app(config, migrate=False)
     yield World(app, config)
     app.extensions["vtn"].db.close()

@@ -9,10 +9,9 @@ import pytest
 
 from vtn import create_app
 from vtn.auth.scopes import ROLE_SCOPES
-from vtn.config import Config
 
 from . import builders as b
-from .conftest import Party
+from .conftest import Party, make_config
 
 _clients = itertools.count(1)
 
@@ -351,9 +350,7 @@ class TargetingWorld:
 def targeting(databases):
     """The shared world of the targeting tables (read-only apart from the reports/subscriptions tests)."""
     url = databases.create()
-    app = create_app(
-        Config(database_url=url, pool_min_size=0, pool_max_size=4, bootstrap_bl_client=False), migrate=False
-    )
+    app = create_app(make_config(url), migrate=False)
     yield TargetingWorld(app)
     app.extensions["vtn"].db.close()
     databases.drop(url)

@@ -218,8 +218,9 @@ def test_topic_endpoints_for_bl(mqtt_parties):
     assert _topics(bl, f"/programs/{pid}") == _expected(f"{root}/programs/{pid}", with_create=False)
     assert _topics(bl, f"/programs/{pid}/events") == _expected(f"{root}/events/programs/{pid}")
     assert _topics(bl, f"/vens/{vid}") == _expected(f"{root}/vens/{vid}", with_create=False)
-    for collection in ("events", "programs", "resources"):
-        assert _topics(bl, f"/vens/{vid}/{collection}") == _expected(f"{root}/vens/{vid}/{collection}")
+    assert _topics(bl, f"/vens/{vid}/resources") == _expected(f"{root}/vens/{vid}/resources")
+    for collection in ("events", "programs"):  # published per ven for VEN readers only
+        assert bl.get(f"/notifiers/mqtt/topics/vens/{vid}/{collection}").status_code == 404
 
 
 def test_program_reports_and_subscriptions_topics_of_the_binding_document(mqtt_parties, mqtt_app):

@@ -150,14 +150,16 @@ def list_all_mqtt_notifier_topics_ven(ven_id, caller):
 @bp.get("/notifiers/mqtt/topics/vens/<ven_id>/events")
 @requires(READ_VEN_OBJECTS)
 def list_all_mqtt_notifier_topics_ven_events(ven_id, caller):
-    """Topics of operations on the events a ven may read."""
+    """Topics of operations on the events a ven may read (VENs; BL uses the all-events topics)."""
+    _vens_only(caller)
     return _answer(caller, topics.of_ven, ven_id, "EVENT", ven_id=ven_id)
 
 
 @bp.get("/notifiers/mqtt/topics/vens/<ven_id>/programs")
 @requires(READ_VEN_OBJECTS)
 def list_all_mqtt_notifier_topics_ven_programs(ven_id, caller):
-    """Topics of operations on the programs a ven may read."""
+    """Topics of operations on the programs a ven may read (VENs; BL uses the all-programs topics)."""
+    _vens_only(caller)
     return _answer(caller, topics.of_ven, ven_id, "PROGRAM", ven_id=ven_id)
 
 
@@ -166,3 +168,10 @@ def list_all_mqtt_notifier_topics_ven_programs(ven_id, caller):
 def list_all_mqtt_notifier_topics_ven_resources(ven_id, caller):
     """Topics of operations on a ven's resources."""
     return _answer(caller, topics.of_ven, ven_id, "RESOURCE", ven_id=ven_id)
+
+
+def _vens_only(caller) -> None:
+    # Per-ven event and program topics are published for VEN readers only; BL reads everything on the
+    # all-objects topics, and publishing every event again per ven for BL would multiply the traffic.
+    if caller.sees_all:
+        raise NotFound("BL reads events and programs on the all-objects topics (/notifiers/mqtt/topics/events).")

@@ -136,6 +136,8 @@ def mqtt_topics(prefix: str, row: dict) -> list[str]:
     found = [f"{topics.all_objects(prefix, client, kind)}/{op}"]
     if kind in ("PROGRAM", "VEN") and op != "create":
         found.append(f"{topics.one_object(prefix, client, kind, row['object_id'])}/{op}")
+    if kind == "RESOURCE":
+        found.append(f"{topics.of_ven(prefix, client, row['ven_id'], kind)}/{op}")
     if kind in ("EVENT", "REPORT", "SUBSCRIPTION") and row["program_id"]:
         found.append(f"{topics.of_program(prefix, client, kind, row['program_id'])}/{op}")
     return found

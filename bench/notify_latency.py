@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from uuid import uuid4
@@ -24,7 +26,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.pg import with_database  # noqa: E402
 from tests.receiver import Receiver  # noqa: E402
-from tests.served import ServedVTN, add_client  # noqa: E402
+from tests.served import VTN, ServedVTN, add_client  # noqa: E402
 
 SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 NOTIFY_ENV = {
@@ -40,6 +42,50 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def start_broker(database_url: str):
+    """A Mosquitto configured by `vtn mqtt broker-config` for this database; (broker, VTN settings)."""
+    from tests.mosquitto import Mosquitto
+    from tests.served import free_port, vtn_env
+
+    port = free_port()
+    folder = Path(tempfile.mkdtemp(prefix="vtn-bench-mqtt-"))
+    mqtt_env = {"VTN_MQTT_URI": f"mqtts://127.0.0.1:{port}"}
+    subprocess.run(
+        [VTN, "mqtt", "broker-config", "--dir", str(folder), "--port", str(port)],
+        env=vtn_env(database_url, **mqtt_env),
+        check=True,
+        capture_output=True,
+    )
+    broker = Mosquitto(folder / "mosquitto.conf", port)
+    broker.start()
+    return broker, mqtt_env
+
+
+class VenListener:
+    """A VEN's MQTT client on its VEN-scoped event topics, with the certificate GET /notifiers gave it."""
+
+    def __init__(self, api: str, session: requests.Session, ven_id: str, port: int):
+        from tests.mosquitto import Client
+
+        auth = session.get(f"{api}/notifiers").json()["MQTT"]["authentication"]
+        topics = session.get(f"{api}/notifiers/mqtt/topics/vens/{ven_id}/events").json()["topics"]
+        self.arrivals: list[float] = []
+        self.client = Client(port, Path(tempfile.mkdtemp(prefix="vtn-bench-ven-")), auth)
+        self.client.client.on_message = lambda *_: self.arrivals.append(time.monotonic())  # arrival, in paho's thread
+        assert self.client.connect() and self.client.subscribe(topics["ALL"])
+
+    def wait_for(self, count: int, timeout: float) -> float:
+        """When the count-th message arrived (monotonic seconds)."""
+        deadline = time.monotonic() + timeout
+        while len(self.arrivals) < count and time.monotonic() < deadline:
+            time.sleep(0.001)
+        return self.arrivals[count - 1]
+
+    def close(self) -> None:
+        """Disconnect."""
+        self.client.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--vens", type=int, default=1)
@@ -53,9 +99,7 @@ def main() -> None:
     broker = None
     env = dict(NOTIFY_ENV)
     if args.mqtt:
-        from tests.mosquitto import bench_broker
-
-        broker, mqtt_env = bench_broker(url)
+        broker, mqtt_env = start_broker(url)
         env.update(mqtt_env)
     vtn = ServedVTN(url, workers=2, **env)
     receiver = Receiver()
@@ -80,9 +124,7 @@ def main() -> None:
             }
             ven.post(f"{vtn.api}/subscriptions", json=sub).raise_for_status()
             if args.mqtt:
-                from tests.mosquitto import VenListener
-
-                listeners.append(VenListener(vtn.api, ven, ven_obj["id"]))
+                listeners.append(VenListener(vtn.api, ven, ven_obj["id"], broker.port))
         webhook_ms, mqtt_ms = [], []
         for r in range(args.rounds):
             body = {"programID": program["id"], "eventName": f"e{r}", "targets": ["region-1"]}

@@ -247,3 +247,19 @@ def test_failing_endpoint_is_marked_and_visible_to_owner_and_bl(world):
     body["objectOperations"][0]["callbackUrl"] = receiver.url()
     ven.put(f"/subscriptions/{sub['id']}", body)
     assert receiver.wait_for(1, timeout=10)
+
+
+def test_delivered_notifications_are_pruned_after_the_retention(world):
+    app, parties, worker, receiver = world
+    bl = parties("bl")
+    subscribe(bl, receiver, objects=("PROGRAM",))
+    bl.create("/programs", b.program())
+    assert receiver.wait_for(1)
+    time.sleep(0.3)
+    with app.extensions["vtn"].db.transaction() as conn:
+        conn.execute("UPDATE delivery SET delivered = delivered - interval '8 days'")
+        conn.execute("UPDATE change SET created = created - interval '8 days'")
+    worker.prune()
+    with app.extensions["vtn"].db.transaction() as conn:
+        left = conn.execute("SELECT (SELECT count(*) FROM delivery) AS d, (SELECT count(*) FROM change) AS c")
+        assert left.fetchone() == {"d": 0, "c": 0}

@@ -40,6 +40,7 @@ class Config:
     webhook_hmac_secret: str | None = None  # when set, X-VTN-Signature: sha256=<hex HMAC of the body>
     delivery_threads: int = 16
     delivery_in_serve: bool = True  # `vtn serve` also runs delivery (set false when `vtn worker` runs)
+    delivery_retention_days: int = 7  # delivered notifications (and their outbox rows) are kept this long
     mqtt_uri: str | None = None  # broker the VTN publishes to, e.g. mqtts://127.0.0.1:8883
     mqtt_public_uris: str | None = None  # comma-separated URIs advertised to clients (default: mqtt_uri)
     mqtt_auth: str = "certificate"  # certificate (mTLS, broker-enforced isolation) or anonymous (dev only)

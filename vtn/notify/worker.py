@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 
 import psycopg
 
@@ -51,6 +52,14 @@ _GIVE_UP = """UPDATE delivery SET state = 'failed', attempts = attempts + 1, las
 
 _SUBSCRIPTION_FAILING = """UPDATE subscription SET failing_since = coalesce(failing_since, now()),
     last_error = %(error)s WHERE id = %(id)s"""
+
+# Delivered notifications older than the retention go, and so do outbox rows with no delivery left; failed
+# ones stay until their subscription is replaced (which re-queues them) or deleted.
+_PRUNE_DELIVERIES = """DELETE FROM delivery
+    WHERE state = 'delivered' AND delivered < now() - make_interval(days => %(days)s)"""
+_PRUNE_CHANGES = """DELETE FROM change c
+    WHERE c.fanned_out AND c.created < now() - make_interval(days => %(days)s)
+      AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.change_seq = c.seq)"""
 
 _SUBSCRIPTION_OK = """UPDATE subscription SET failing_since = NULL, last_error = NULL
     WHERE id = %(id)s AND failing_since IS NOT NULL"""
@@ -118,11 +127,21 @@ class DeliveryWorker:
     def _pump(self) -> None:
         with psycopg.connect(self.db.url, autocommit=True) as listener:
             listener.execute("LISTEN vtn_outbox")
+            pruned_at = 0.0
             while not self._stop.is_set():
                 self.fan_out_all()
                 self._notify()
+                if time.monotonic() - pruned_at > 300:
+                    self.prune()
+                    pruned_at = time.monotonic()
                 for _ in listener.notifies(timeout=1.0, stop_after=1):
                     pass
+
+    def prune(self) -> None:
+        """Forget delivered notifications older than the retention (VTN_DELIVERY_RETENTION_DAYS)."""
+        with self.db.transaction() as conn:
+            conn.execute(_PRUNE_DELIVERIES, {"days": self.config.delivery_retention_days})
+            conn.execute(_PRUNE_CHANGES, {"days": self.config.delivery_retention_days})
 
     def fan_out_all(self) -> int:
         """Fan out every pending change; returns how many."""

@@ -45,6 +45,8 @@ CREATE TABLE delivery (
 CREATE INDEX delivery_pending ON delivery (queue, id) WHERE state = 'pending';
 CREATE INDEX delivery_due ON delivery (due, id) WHERE state = 'pending';
 CREATE INDEX delivery_subscription ON delivery (subscription_id, id);
+CREATE INDEX delivery_change ON delivery (change_seq);
+CREATE INDEX delivery_delivered ON delivery (delivered) WHERE state = 'delivered';
 
 -- Subscriptions remember whether their owner reads everything (BL, auditor) and how their callbacks fare.
 ALTER TABLE subscription

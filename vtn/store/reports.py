@@ -6,7 +6,7 @@ from psycopg.types.json import Jsonb
 
 from ..errors import NotFound
 from ..notify import outbox
-from . import events
+from . import events, readings
 
 _COLUMNS = """id, created, modified, client_id, event_id, program_id, client_name, report_name, payload_descriptors,
     resources"""
@@ -112,5 +112,7 @@ def delete_report(conn, caller, report_id: str) -> dict:
 
 
 def _recorded(conn, operation: str, row: dict) -> dict:
+    if operation != "DELETE":  # a deleted report's readings go with it (ON DELETE CASCADE)
+        readings.index_report(conn, row)
     outbox.record(conn, "REPORT", operation, row, program_id=row["program_id"], owner=row["client_id"])
     return row

@@ -169,5 +169,24 @@ def mqtt_broker_config(directory, host, port, san):
     click.echo(f"wrote {path} ({mode}, listener {host}:{port}); run: mosquitto -c {path}")
 
 
+@main.group()
+def audit():
+    """The hash-chained audit trail."""
+
+
+@audit.command("verify")
+def audit_verify():
+    """Check every link of the audit chain; exit 1 and name the first broken one."""
+    from . import audit as audit_module
+
+    database = _database(config_module.from_env())
+    with database.transaction() as conn:
+        checked, broken = audit_module.verify(conn)
+    if broken is not None:
+        click.echo(f"BROKEN: audit row {broken} does not follow from the {checked} rows before it", err=True)
+        sys.exit(1)
+    click.echo(f"ok: {checked} audit rows, chain intact")
+
+
 if __name__ == "__main__":
     main()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 
 from flask import Response, current_app, request
 from marshmallow import Schema, ValidationError
@@ -19,6 +20,25 @@ def vtn():
 def db():
     """The database of this app."""
     return vtn().db
+
+
+@contextmanager
+def transaction():
+    """One database transaction for this request, with its caller named for the audit trail."""
+    from flask import g
+
+    from .. import audit
+    from ..errors import request_id
+
+    with db().transaction() as conn:
+        caller = g.get("caller")
+        if caller is not None and request.method != "GET":  # reads write no audit rows
+            audit.set_actor(conn, caller.client_id, caller.role or _role_of(caller), request_id())
+        yield conn
+
+
+def _role_of(caller) -> str:
+    return "bl" if caller.sees_all else "ven"
 
 
 def _no_constants(name: str):

@@ -6,7 +6,7 @@ from ..auth.identity import requires
 from ..auth.scopes import READ_TARGETS, WRITE_EVENTS
 from ..store import events as store
 from ..wire.events import Event, EventQuery, EventRequest
-from .common import body, db, object_id, query, respond
+from .common import body, object_id, query, respond, transaction
 
 bp = Blueprint("events", __name__)
 EVENT = Event()
@@ -17,7 +17,7 @@ EVENT = Event()
 def search_all_events(caller):
     """List the events the caller may read (programID, targets, active)."""
     args = query(EventQuery())
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(EVENT, store.list_events(conn, caller, **args))
 
 
@@ -26,7 +26,7 @@ def search_all_events(caller):
 def create_event(caller):
     """Create an event of an existing program."""
     event = body(EventRequest())
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(EVENT, store.create_event(conn, event), 201)
 
 
@@ -35,7 +35,7 @@ def create_event(caller):
 def search_events_by_id(event_id, caller):
     """Read one event."""
     event_id = object_id(event_id, "eventID")
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(EVENT, store.get_event(conn, caller, event_id))
 
 
@@ -45,7 +45,7 @@ def update_event(event_id, caller):
     """Replace an event."""
     event_id = object_id(event_id, "eventID")
     event = body(EventRequest())
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(EVENT, store.update_event(conn, event_id, event))
 
 
@@ -54,5 +54,5 @@ def update_event(event_id, caller):
 def delete_event(event_id, caller):
     """Delete an event (its reports stay); returns it."""
     event_id = object_id(event_id, "eventID")
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(EVENT, store.delete_event(conn, event_id))

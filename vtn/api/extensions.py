@@ -3,10 +3,11 @@
 from flask import Blueprint, jsonify
 
 from ..auth.identity import requires
-from ..auth.scopes import READ_VEN_OBJECTS
-from ..store import deliveries
+from ..auth.scopes import READ_ALL, READ_VEN_OBJECTS
+from ..store import audit_trail, deliveries
+from ..wire.audit import AuditQuery, AuditRow
 from ..wire.fields import format_datetime
-from .common import db, object_id
+from .common import db, object_id, query, respond
 
 bp = Blueprint("extensions", __name__)
 PREFIX = "/vtn/v1"
@@ -31,3 +32,12 @@ def subscription_delivery(subscription_id, caller):
             "lastDelivered": row["last_delivered"] and format_datetime(row["last_delivered"]),
         }
     )
+
+
+@bp.get(f"{PREFIX}/audit")
+@requires(READ_ALL)
+def audit_trail_rows(caller):
+    """The audit trail, oldest first, with paging and a time window (BL and auditors)."""
+    args = query(AuditQuery())
+    with db().transaction() as conn:
+        return respond(AuditRow(), audit_trail.list_rows(conn, **args))

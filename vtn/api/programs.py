@@ -6,7 +6,7 @@ from ..auth.identity import requires
 from ..auth.scopes import READ_TARGETS, WRITE_PROGRAMS
 from ..store import programs as store
 from ..wire.programs import Program, ProgramQuery, ProgramRequest
-from .common import body, db, object_id, query, respond
+from .common import body, object_id, query, respond, transaction
 
 bp = Blueprint("programs", __name__)
 PROGRAM = Program()
@@ -17,7 +17,7 @@ PROGRAM = Program()
 def search_all_programs(caller):
     """List the programs the caller may read."""
     args = query(ProgramQuery())
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(PROGRAM, store.list_programs(conn, caller, **args))
 
 
@@ -26,7 +26,7 @@ def search_all_programs(caller):
 def create_program(caller):
     """Create a program."""
     program = body(ProgramRequest())
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(PROGRAM, store.create_program(conn, program), 201)
 
 
@@ -35,7 +35,7 @@ def create_program(caller):
 def search_program_by_program_id(program_id, caller):
     """Read one program."""
     program_id = object_id(program_id, "programID")
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(PROGRAM, store.get_program(conn, caller, program_id))
 
 
@@ -45,7 +45,7 @@ def update_program(program_id, caller):
     """Replace a program."""
     program_id = object_id(program_id, "programID")
     program = body(ProgramRequest())
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(PROGRAM, store.update_program(conn, program_id, program))
 
 
@@ -54,5 +54,5 @@ def update_program(program_id, caller):
 def delete_program(program_id, caller):
     """Delete a program that has no live events; returns it."""
     program_id = object_id(program_id, "programID")
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(PROGRAM, store.delete_program(conn, program_id))

@@ -6,7 +6,7 @@ from ..auth.identity import requires
 from ..auth.scopes import READ_VEN_OBJECTS, WRITE_REPORTS
 from ..store import reports as store
 from ..wire.reports import Report, ReportQuery, ReportRequest
-from .common import body, db, object_id, query, respond
+from .common import body, object_id, query, respond, transaction
 
 bp = Blueprint("reports", __name__)
 REPORT = Report()
@@ -17,7 +17,7 @@ REPORT = Report()
 def search_all_reports(caller):
     """List the reports the caller may read (programID, eventID, clientName)."""
     args = query(ReportQuery())
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(REPORT, store.list_reports(conn, caller, **args))
 
 
@@ -26,7 +26,7 @@ def search_all_reports(caller):
 def create_report(caller):
     """Create a report on an event the caller may read."""
     report = body(ReportRequest())
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(REPORT, store.create_report(conn, caller, report), 201)
 
 
@@ -35,7 +35,7 @@ def create_report(caller):
 def search_reports_by_report_id(report_id, caller):
     """Read one report."""
     report_id = object_id(report_id, "reportID")
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(REPORT, store.get_report(conn, caller, report_id))
 
 
@@ -45,7 +45,7 @@ def update_report(report_id, caller):
     """Replace one of the caller's reports."""
     report_id = object_id(report_id, "reportID")
     report = body(ReportRequest())
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(REPORT, store.update_report(conn, caller, report_id, report))
 
 
@@ -54,5 +54,5 @@ def update_report(report_id, caller):
 def delete_report(report_id, caller):
     """Delete one of the caller's reports; returns it."""
     report_id = object_id(report_id, "reportID")
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(REPORT, store.delete_report(conn, caller, report_id))

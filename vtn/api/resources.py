@@ -6,7 +6,7 @@ from ..auth.identity import requires
 from ..auth.scopes import READ_VEN_OBJECTS, WRITE_VENS
 from ..store import resources as store
 from ..wire.resources import Resource, ResourceQuery, resource_request
-from .common import body, db, object_id, query, respond
+from .common import body, object_id, query, respond, transaction
 
 bp = Blueprint("resources", __name__)
 RESOURCE = Resource()
@@ -17,7 +17,7 @@ RESOURCE = Resource()
 def search_ven_resources(caller):
     """List the resources the caller may read (resourceName, venID, targets)."""
     args = query(ResourceQuery())
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(RESOURCE, store.list_resources(conn, caller, **args))
 
 
@@ -26,7 +26,7 @@ def search_ven_resources(caller):
 def create_resource(caller):
     """Create a resource of a ven the caller may write."""
     resource = body(resource_request(caller.sees_all))
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(RESOURCE, store.create_resource(conn, caller, resource), 201)
 
 
@@ -35,7 +35,7 @@ def create_resource(caller):
 def search_ven_resource_by_id(resource_id, caller):
     """Read one resource."""
     resource_id = object_id(resource_id, "resourceID")
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(RESOURCE, store.get_resource(conn, caller, resource_id))
 
 
@@ -45,7 +45,7 @@ def update_ven_resource(resource_id, caller):
     """Replace a resource the caller may write."""
     resource_id = object_id(resource_id, "resourceID")
     resource = body(resource_request(caller.sees_all))
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(RESOURCE, store.update_resource(conn, caller, resource_id, resource))
 
 
@@ -54,5 +54,5 @@ def update_ven_resource(resource_id, caller):
 def delete_ven_resource(resource_id, caller):
     """Delete a resource; returns it."""
     resource_id = object_id(resource_id, "resourceID")
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(RESOURCE, store.delete_resource(conn, caller, resource_id))

@@ -8,7 +8,7 @@ from ..errors import BadRequest
 from ..notify import webhooks
 from ..store import subscriptions as store
 from ..wire.subscriptions import Subscription, SubscriptionQuery, SubscriptionRequest
-from .common import body, db, object_id, query, respond, vtn
+from .common import body, object_id, query, respond, transaction, vtn
 
 bp = Blueprint("subscriptions", __name__)
 SUBSCRIPTION = Subscription()
@@ -19,7 +19,7 @@ SUBSCRIPTION = Subscription()
 def search_subscriptions(caller):
     """List the subscriptions the caller may read (programID, clientName, objects)."""
     args = query(SubscriptionQuery())
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(SUBSCRIPTION, store.list_subscriptions(conn, caller, **args))
 
 
@@ -28,7 +28,7 @@ def search_subscriptions(caller):
 def create_subscription(caller):
     """Create a subscription owned by the caller, once its callback URLs pass the checks."""
     subscription = _checked(body(SubscriptionRequest()))
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(SUBSCRIPTION, store.create_subscription(conn, caller, subscription), 201)
 
 
@@ -37,7 +37,7 @@ def create_subscription(caller):
 def search_subscription_by_id(subscription_id, caller):
     """Read one subscription."""
     subscription_id = object_id(subscription_id, "subscriptionID")
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(SUBSCRIPTION, store.get_subscription(conn, caller, subscription_id))
 
 
@@ -47,7 +47,7 @@ def update_subscription(subscription_id, caller):
     """Replace one of the caller's subscriptions."""
     subscription_id = object_id(subscription_id, "subscriptionID")
     subscription = _checked(body(SubscriptionRequest()))
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(SUBSCRIPTION, store.update_subscription(conn, caller, subscription_id, subscription))
 
 
@@ -56,7 +56,7 @@ def update_subscription(subscription_id, caller):
 def delete_subscription(subscription_id, caller):
     """Delete one of the caller's subscriptions; returns it."""
     subscription_id = object_id(subscription_id, "subscriptionID")
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(SUBSCRIPTION, store.delete_subscription(conn, caller, subscription_id))
 
 

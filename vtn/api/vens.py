@@ -6,7 +6,7 @@ from ..auth.identity import requires
 from ..auth.scopes import READ_VEN_OBJECTS, WRITE_VENS
 from ..store import vens as store
 from ..wire.vens import Ven, VenQuery, ven_request
-from .common import body, db, object_id, query, respond
+from .common import body, object_id, query, respond, transaction
 
 bp = Blueprint("vens", __name__)
 VEN = Ven()
@@ -17,7 +17,7 @@ VEN = Ven()
 def search_vens(caller):
     """List the vens the caller may read (venName, targets)."""
     args = query(VenQuery())
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(VEN, store.list_vens(conn, caller, **args))
 
 
@@ -26,7 +26,7 @@ def search_vens(caller):
 def create_ven(caller):
     """Create a ven: BL's request names the owning clientID, a VEN's is stamped with its own."""
     ven = body(ven_request(caller.sees_all))
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(VEN, store.create_ven(conn, caller, ven), 201)
 
 
@@ -35,7 +35,7 @@ def create_ven(caller):
 def search_ven_by_id(ven_id, caller):
     """Read one ven."""
     ven_id = object_id(ven_id, "venID")
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(VEN, store.get_ven(conn, caller, ven_id))
 
 
@@ -45,7 +45,7 @@ def update_ven(ven_id, caller):
     """Replace a ven the caller may write."""
     ven_id = object_id(ven_id, "venID")
     ven = body(ven_request(caller.sees_all))
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(VEN, store.update_ven(conn, caller, ven_id, ven))
 
 
@@ -54,5 +54,5 @@ def update_ven(ven_id, caller):
 def delete_ven(ven_id, caller):
     """Delete a ven and its resources; returns the ven."""
     ven_id = object_id(ven_id, "venID")
-    with db().transaction() as conn:
+    with transaction() as conn:
         return respond(VEN, store.delete_ven(conn, caller, ven_id))

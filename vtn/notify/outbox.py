@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from psycopg.types.json import Jsonb
 
+from .. import audit
 from ..wire.events import Event
 from ..wire.programs import Program
 from ..wire.reports import Report
@@ -41,14 +42,16 @@ def record(
     owner: str | None = None,
     ven_id: str | None = None,
 ) -> None:
-    """Append one change to the outbox and wake the delivery workers when the transaction commits."""
+    """Append one change to the outbox (and the audit trail); wake the delivery workers on commit."""
+    document = _DUMPERS[object_type].dump(row)
+    audit.append(conn, object_type, row["id"], operation, document)
     conn.execute(
         _INSERT,
         {
             "object_type": object_type,
             "operation": operation,
             "object_id": row["id"],
-            "object": Jsonb(_DUMPERS[object_type].dump(row)),
+            "object": Jsonb(document),
             "program_id": program_id,
             "targets": row.get("targets") or [],
             "owner": owner,

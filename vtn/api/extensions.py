@@ -1,6 +1,8 @@
 """VTN extensions outside the OpenADR paths, under /vtn/v1 (docs/notifications.md)."""
 
-from flask import Blueprint, jsonify
+from importlib import resources
+
+from flask import Blueprint, current_app, jsonify
 
 from ..auth.identity import requires
 from ..auth.scopes import READ_ALL, READ_VEN_OBJECTS
@@ -32,6 +34,13 @@ def subscription_delivery(subscription_id, caller):
             "lastDelivered": row["last_delivered"] and format_datetime(row["last_delivered"]),
         }
     )
+
+
+@bp.get(f"{PREFIX}/openapi.yaml")
+def openapi_document():
+    """The OpenAPI document of these extensions."""
+    text = resources.files("vtn").joinpath("schemas", "vtn-extensions.yaml").read_bytes()
+    return current_app.response_class(text, mimetype="application/yaml")
 
 
 @bp.get(f"{PREFIX}/audit")

@@ -1,0 +1,52 @@
+"""The extension endpoints answer as their own OpenAPI document (schemas/vtn-extensions.yaml) says."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+from openapi_core import OpenAPI
+from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+from werkzeug.test import EnvironBuilder
+
+from . import builders as b
+
+DOCUMENT = Path(__file__).resolve().parent.parent / "schemas" / "vtn-extensions.yaml"
+
+
+@cache
+def _spec() -> OpenAPI:
+    doc = yaml.safe_load(DOCUMENT.read_text())
+    doc["servers"] = [{"url": "http://localhost/vtn/v1"}]
+    return OpenAPI.from_dict(doc)
+
+
+def _checked(party, path: str, query=None):
+    args = {
+        "path": f"/vtn/v1{path}",
+        "method": "GET",
+        "query_string": query,
+        "headers": {"Authorization": f"Bearer {party.token}"},
+    }
+    response = party.http.open(**args)
+    request = WerkzeugOpenAPIRequest(EnvironBuilder(**args).get_request())
+    errors = list(_spec().iter_response_errors(request, WerkzeugOpenAPIResponse(response)))
+    assert not errors, (path, response.status_code, errors, response.data[:300])
+    return response
+
+
+def test_document_is_served(http):
+    response = http.get("/vtn/v1/openapi.yaml")
+    assert response.status_code == 200 and response.data == DOCUMENT.read_bytes()
+
+
+def test_audit_and_delivery_answers_match_the_document(bl, ven, parties):
+    program = bl.create("/programs", b.program())
+    sub = ven.create("/subscriptions", b.subscription(programID=program["id"]))
+    auditor = parties("auditor")
+    assert len(_checked(auditor, "/audit", {"limit": 10}).get_json()) == 2
+    assert _checked(ven, f"/subscriptions/{sub['id']}/delivery").get_json()["status"] == "OK"
+    assert _checked(ven, "/subscriptions/nope/delivery").status_code == 404
+    assert _checked(ven, "/audit").status_code == 403
+    assert _checked(auditor, "/audit", {"limit": 51}).status_code == 400

@@ -1,10 +1,11 @@
-"""The `vtn` command: serve, db upgrade, client add/list/remove."""
+"""The `vtn` command: serve, worker, db upgrade, client, mqtt, audit, settlement."""
 
 from __future__ import annotations
 
 import json
 import logging
 import sys
+from datetime import UTC, datetime
 
 import click
 
@@ -186,6 +187,87 @@ def audit_verify():
         click.echo(f"BROKEN: audit row {broken} does not follow from the {checked} rows before it", err=True)
         sys.exit(1)
     click.echo(f"ok: {checked} audit rows, chain intact")
+
+
+class _DateTime(click.ParamType):
+    """An RFC 3339 date-time with a UTC offset, e.g. 2026-12-01T17:00:00Z."""
+
+    name = "RFC3339"
+
+    def convert(self, value, param, ctx):
+        from .wire.fields import NOW_SENTINELS, parse_datetime
+
+        if isinstance(value, datetime):
+            return value
+        try:
+            if value not in NOW_SENTINELS:  # 'now' (0001-01-01) is no time to export from or to
+                return parse_datetime(value)
+        except ValueError:
+            pass
+        self.fail(f"{value!r} is not an RFC 3339 date-time with a UTC offset, e.g. 2026-12-01T17:00:00Z", param, ctx)
+
+
+@main.group()
+def settlement():
+    """Signed settlement files of load-shed verification."""
+
+
+@settlement.command("export")
+@click.option("--program", "program_id", required=True, help="The program's id.")
+@click.option("--since", required=True, type=_DateTime(), help="Events starting at or after (RFC 3339).")
+@click.option("--until", required=True, type=_DateTime(), help="Events starting before (RFC 3339).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--per-resource", is_flag=True, help="One row per resource instead of one per VEN.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write; FILE.sig beside it.")
+def settlement_export(program_id, since, until, fmt, per_resource, out):
+    """Write a program's settlement rows as CSV or JSON, and its detached Ed25519 signature (FILE.sig)."""
+    from .verify import settlement as settlement_module
+    from .verify import signing
+    from .verify.verification import settlement_rows
+    from .wire.fields import format_datetime
+
+    if until <= since:
+        raise click.BadParameter("--until must be later than --since", param_hint="--until")
+    database = _database(config_module.from_env())
+    with database.transaction() as conn:
+        total, rows = settlement_rows(conn, program_id, since, until, per_resource)
+        with click.progressbar(rows, length=total, label="settlement rows", file=sys.stderr) as bar:
+            if fmt == "csv":
+                chunks = settlement_module.render_csv(bar)
+            else:
+                meta = {
+                    "programID": program_id,
+                    "since": format_datetime(since),
+                    "until": format_datetime(until),
+                    "perResource": per_resource,
+                    "rowCount": total,
+                    "generated": format_datetime(datetime.now(UTC)),
+                    "kid": signing.export_key(conn)["kid"],
+                    "columns": list(settlement_module.COLUMNS),
+                }
+                chunks = settlement_module.render_json(bar, meta)
+            kid, sig_path = settlement_module.write_signed(conn, out, chunks)
+    database.close()
+    click.echo(f"file:      {out}\nsignature: {sig_path}\nkid:       {kid}")
+
+
+@settlement.command("public-key")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the PEM to this file instead of printing it.")
+def settlement_public_key(out):
+    """Print the current export public key (PEM), which checks settlement files' signatures."""
+    from .verify import signing
+
+    database = _database(config_module.from_env())
+    with database.transaction() as conn:
+        key = signing.export_key(conn)
+    database.close()
+    if out:
+        with open(out, "w", encoding="ascii") as handle:
+            handle.write(key["public_pem"])
+        click.echo(f"wrote {out} (kid {key['kid']})")
+    else:
+        click.echo(key["public_pem"], nl=False)
+        click.echo(f"kid {key['kid']}", err=True)
 
 
 if __name__ == "__main__":

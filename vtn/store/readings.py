@@ -70,11 +70,7 @@ def readings_of(report: dict):
     descriptors = {d["payloadType"]: d for d in report.get("payload_descriptors") or []}
     head = (report["id"], report["client_id"], report["event_id"], report["program_id"])
     for resource in report["resources"]:
-        default = resource.get("intervalPeriod") or {}
-        cursor = None
-        for interval in resource["intervals"]:
-            starts, ends = _timing(interval.get("intervalPeriod") or {}, default, cursor)
-            cursor = ends
+        for (starts, ends), interval in interval_spans(resource["intervals"], resource.get("intervalPeriod") or {}):
             quality = _quality(interval["payloads"])
             for payload in interval["payloads"]:
                 if payload["type"] == "DATA_QUALITY":
@@ -98,6 +94,16 @@ def readings_of(report: dict):
                         described.get("units"),
                         quality,
                     )
+
+
+def interval_spans(intervals: list[dict], default: dict) -> list[tuple[tuple, dict]]:
+    """Each interval with its absolute (start, end), either None when unknown (User Guide 7.3)."""
+    spans, cursor = [], None
+    for interval in intervals:
+        starts, ends = _timing(interval.get("intervalPeriod") or {}, default, cursor)
+        cursor = ends
+        spans.append(((starts, ends), interval))
+    return spans
 
 
 def _timing(own: dict, default: dict, cursor: datetime | None) -> tuple[datetime | None, datetime | None]:

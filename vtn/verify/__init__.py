@@ -1,0 +1,1 @@
+"""Load-shed verification: baselines, verification, settlement."""

@@ -50,3 +50,17 @@ def test_audit_and_delivery_answers_match_the_document(bl, ven, parties):
     assert _checked(ven, "/subscriptions/nope/delivery").status_code == 404
     assert _checked(ven, "/audit").status_code == 403
     assert _checked(auditor, "/audit", {"limit": 51}).status_code == 400
+
+
+def test_verification_answers_match_the_document(bl, ven, parties):
+    program = bl.create("/programs", b.program())
+    bl.create("/vens", b.ven_by_bl(ven.client_id))
+    event = bl.create("/events", b.event(program["id"]))
+    ven.create("/reports", b.report(event["id"]))
+    auditor = parties("auditor")
+    assert _checked(auditor, f"/programs/{program['id']}/verification").get_json()["baseline"] == "X_OF_Y"
+    result = _checked(auditor, f"/events/{event['id']}/verification").get_json()
+    assert result["vens"][0]["clientID"] == ven.client_id
+    period = {"since": "2026-06-01T00:00:00Z", "until": "2026-08-01T00:00:00Z", "format": "json"}
+    assert len(_checked(auditor, f"/programs/{program['id']}/settlement", period).get_json()["rows"]) == 1
+    assert _checked(auditor, "/keys/export").get_json()["keys"]

@@ -198,6 +198,16 @@ def test_settings_are_validated_and_bl_only(bl, ven, fleet):
     )
 
 
+def test_cli_verify_event_prints_per_fleet_figures(bl, ven, fleet, database_url):
+    from .served import vtn_command
+
+    ven.create("/reports", _report(fleet["event"]["id"], EVENT_DAY, 0.0))
+    lines = vtn_command(database_url, "verify", "event", fleet["event"]["id"]).splitlines()
+    fleet_line = next(line.split("\t") for line in lines if line.startswith(ven.client_id))
+    assert fleet_line[1:6] == ["automaker-a", "700.000", "0.000", "700.000", "0.000"]
+    assert fleet_line[7:] == ["True", "1.000"]
+
+
 def test_cli_settlement_export(bl, ven, fleet, database_url, tmp_path):
     from .served import vtn_command
 
@@ -233,3 +243,23 @@ def test_cli_settlement_export(bl, ven, fleet, database_url, tmp_path):
     ]
     assert subprocess.run(check, capture_output=True).returncode == 0
     assert "700" in out.read_text()
+
+
+def test_v2g_export_against_an_export_request(bl, ven, parties, fleet):
+    """The fleet is asked to export 3 kW per vehicle (150 kW) for the event; it exports 4 kW (1 kWh per 15 min).
+
+    By hand: exported 50 x 4 kW x 2 h = 400 kWh; compliant (4 >= 3 per vehicle, 200 >= 150 per fleet is not
+    what is checked: the request is per resource here); shed = 7 - (-4) = 11 kW per vehicle, 1100 kWh in all.
+    """
+    event = bl.create("/events", b.event(
+        fleet["program"]["id"], targets=["fleet-a"],
+        intervalPeriod={"start": "2026-07-15T17:00:00Z", "duration": "PT2H"},
+        intervals=[{"id": 0, "payloads": [{"type": "EXPORT_CAPACITY", "values": [3]}]}]))  # fmt: skip
+    report = ven.create("/reports", _report(event["id"], EVENT_DAY, -1.0))
+    [fleet_ven] = _verify(parties("auditor"), event["id"])["vens"]
+    assert fleet_ven["exportedKWh"] == pytest.approx(400)
+    assert fleet_ven["compliant"] is True
+    assert fleet_ven["shedKWh"] == pytest.approx(1100)
+    ven.put(f"/reports/{report['id']}", _report(event["id"], EVENT_DAY, -0.5))  # corrected: 2 kW < 3 kW asked
+    [fleet_ven] = _verify(parties("auditor"), event["id"])["vens"]
+    assert fleet_ven["compliant"] is False

@@ -270,5 +270,49 @@ def settlement_public_key(out):
         click.echo(f"kid {key['kid']}", err=True)
 
 
+@main.group()
+def verify():
+    """Load-shed verification."""
+
+
+@verify.command("event")
+@click.argument("event_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole verification as JSON.")
+def verify_event(event_id, as_json):
+    """Per-VEN (fleet) baseline, measured, shed and export of one event, as the API gives them."""
+    from .errors import VTNError
+    from .verify.verification import verify_event as run
+    from .wire.fields import format_datetime
+
+    database = _database(config_module.from_env())
+    try:
+        with database.transaction() as conn:
+            result = run(conn, event_id)
+    except VTNError as exc:
+        click.echo(exc.detail, err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(result, default=lambda v: format_datetime(v) if hasattr(v, "tzinfo") else str(v)))
+        return
+    click.echo(f"event {result['eventID']} ({result['settings']['baseline']} baseline)")
+    click.echo("clientID\tvenName\tbaselineKWh\tmeasuredKWh\tshedKWh\texportedKWh\tmaxShedKW\tcompliant\tcompleteness")
+    for ven in [*result["vens"], {"clientID": "TOTAL", "venName": "", **result}]:
+        figures = [ven[k] for k in ("baselineKWh", "measuredKWh", "shedKWh", "exportedKWh", "maxShedKW")]
+        cells = [
+            ven["clientID"],
+            ven["venName"] or "",
+            *(_fmt(v) for v in figures),
+            _fmt(ven["compliant"]),
+            _fmt(ven["completeness"]),
+        ]
+        click.echo("\t".join(cells))
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
 if __name__ == "__main__":
     main()

@@ -21,6 +21,9 @@ from .baselines import Sample
 _TO_KW = {"W": 0.001, "KW": 1.0, "MW": 1000.0}
 _TO_KWH = {"WH": 0.001, "KWH": 1.0, "MWH": 1000.0}
 _LIMITS = ("IMPORT_CAPACITY_LIMIT", "EXPORT_CAPACITY_LIMIT")
+# A V2G event asks for export: the private string EXPORT_CAPACITY (the request this VTN's programs use) or the
+# enumerated EXPORT_CAPACITY_RESERVATION; compliance is exported power at least the requested kW.
+_EXPORT_REQUESTS = ("EXPORT_CAPACITY", "EXPORT_CAPACITY_RESERVATION")
 
 _EVENT = """
 SELECT e.id, e.program_id, e.event_name, e.interval_period, e.intervals,
@@ -146,7 +149,7 @@ def _baseline(kinds, samples, event, settings, slots, excluded) -> list:
 def _figures(baseline: list, measured: list, limits: list, slots: list) -> dict:
     """Per-slot detail and totals over the slots that have both a baseline and a measurement."""
     rows, complete = [], 0
-    for (start, end), base, meas, (imp, exp) in zip(slots, baseline, measured, limits, strict=True):
+    for (start, end), base, meas, (imp, exp, req) in zip(slots, baseline, measured, limits, strict=True):
         shed = None if base is None or meas is None else base - meas
         complete += shed is not None
         rows.append(
@@ -158,6 +161,7 @@ def _figures(baseline: list, measured: list, limits: list, slots: list) -> dict:
                 "shedKW": shed,
                 "importLimitKW": imp,
                 "exportLimitKW": exp,
+                "exportRequestKW": req,
             }
         )
     return {
@@ -197,21 +201,24 @@ def _compliant(rows: list) -> bool | None:
             checked.append(r["measuredKW"] <= r["importLimitKW"] + 1e-9)
         if r["exportLimitKW"] is not None:
             checked.append(-r["measuredKW"] <= r["exportLimitKW"] + 1e-9)
+        if r["exportRequestKW"] is not None:
+            checked.append(-r["measuredKW"] >= r["exportRequestKW"] - 1e-9)
     return all(checked) if checked else None
 
 
-def _limits(event: dict, slots: list) -> list[tuple[float | None, float | None]]:
-    """Per slot, the IMPORT_CAPACITY_LIMIT and EXPORT_CAPACITY_LIMIT the event asked for (kW), if any."""
+def _limits(event: dict, slots: list) -> list[tuple]:
+    """Per slot, the import limit, export limit and export request the event set (kW), each None if unset."""
     spans = interval_spans(event["intervals"] or [], event["interval_period"] or {})
     found = []
     for start, end in slots:
-        limit = {kind: None for kind in _LIMITS}
+        limit = {kind: None for kind in (*_LIMITS, *_EXPORT_REQUESTS)}
         for (s, e), interval in spans:
             if s is not None and s <= start and (e is None or end <= e):
                 for payload in interval["payloads"]:
                     if payload["type"] in limit and payload["values"]:
                         limit[payload["type"]] = float(payload["values"][0])
-        found.append((limit["IMPORT_CAPACITY_LIMIT"], limit["EXPORT_CAPACITY_LIMIT"]))
+        request = next((limit[k] for k in _EXPORT_REQUESTS if limit[k] is not None), None)
+        found.append((limit["IMPORT_CAPACITY_LIMIT"], limit["EXPORT_CAPACITY_LIMIT"], request))
     return found
 
 

@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 
+from .. import audit
 from ..auth.secrets import hash_secret, new_secret
 from ..errors import NotFound
 
@@ -17,6 +18,7 @@ def add_client(conn, name: str, role: str) -> tuple[str, str]:
     """Create a client; returns (client_id, secret). The secret is stored only as a hash."""
     client_id = f"{role}-{secrets.token_hex(8)}"
     secret = new_secret()
+    audit.append(conn, "CLIENT", client_id, "CREATE", {"clientID": client_id, "name": name, "role": role})
     conn.execute(
         "INSERT INTO client (client_id, name, role, secret_hash) VALUES (%(id)s, %(name)s, %(role)s, %(hash)s)",
         {"id": client_id, "name": name, "role": role, "hash": hash_secret(secret)},
@@ -38,6 +40,7 @@ def remove_client(conn, client_id: str) -> dict:
     ).fetchone()
     if row is None:
         raise NotFound(f"No client {client_id}.")
+    audit.append(conn, "CLIENT", client_id, "DELETE", {"clientID": client_id, "name": row["name"], "role": row["role"]})
     return row
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from psycopg.types.json import Jsonb
 
+from .. import audit
 from ..errors import NotFound
 from ..wire.verification import DEFAULTS
 
@@ -23,6 +24,7 @@ def get_settings(conn, program_id: str) -> dict:
 def put_settings(conn, program_id: str, settings: dict) -> dict:
     """Replace a live program's settings; returns them with defaults filled in."""
     get_settings(conn, program_id)
+    audit.append(conn, "PROGRAM_VERIFICATION", program_id, "UPDATE", settings)
     conn.execute(
         """INSERT INTO program_verification (program_id, settings) VALUES (%(id)s, %(settings)s)
            ON CONFLICT (program_id) DO UPDATE SET settings = EXCLUDED.settings, modified = now()

@@ -17,6 +17,7 @@ import io
 import json
 import subprocess
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -82,6 +83,13 @@ def _verify(party, event_id: str) -> dict:
     )
     assert response.status_code == 200, response.get_json()
     return response.get_json()
+
+
+def _openssl_verifies(key, path, signature) -> bool:
+    """The documented offline check: openssl pkeyutl -verify with the export public key."""
+    check = ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", str(key), "-rawin", "-in", str(path),
+             "-sigfile", str(signature)]  # fmt: skip
+    return subprocess.run(check, capture_output=True).returncode == 0
 
 
 def _set(bl, program_id: str, settings: dict) -> None:
@@ -156,20 +164,7 @@ def test_signed_settlement_file_verifies_offline(bl, ven, parties, fleet, tmp_pa
     (tmp_path / "key.pem").write_text(key["publicKeyPem"])
     (tmp_path / "s.csv").write_bytes(response.data)
     (tmp_path / "s.csv.sig").write_bytes(base64.b64decode(response.headers["X-VTN-Signature"]))
-    check = [
-        "openssl",
-        "pkeyutl",
-        "-verify",
-        "-pubin",
-        "-inkey",
-        "key.pem",
-        "-rawin",
-        "-in",
-        "s.csv",
-        "-sigfile",
-        "s.csv.sig",
-    ]
-    assert subprocess.run(check, cwd=tmp_path, capture_output=True, text=True).returncode == 0
+    assert _openssl_verifies(tmp_path / "key.pem", tmp_path / "s.csv", tmp_path / "s.csv.sig")
     per_resource = auditor.http.get(
         f"/vtn/v1/programs/{fleet['program']['id']}/settlement",
         query_string=query | {"format": "json", "perResource": "true"},
@@ -228,20 +223,7 @@ def test_cli_settlement_export(bl, ven, fleet, database_url, tmp_path):
     )
     key = tmp_path / "key.pem"
     vtn_command(database_url, "settlement", "public-key", "--out", str(key))
-    check = [
-        "openssl",
-        "pkeyutl",
-        "-verify",
-        "-pubin",
-        "-inkey",
-        str(key),
-        "-rawin",
-        "-in",
-        str(out),
-        "-sigfile",
-        f"{out}.sig",
-    ]
-    assert subprocess.run(check, capture_output=True).returncode == 0
+    assert _openssl_verifies(key, out, Path(f"{out}.sig"))
     assert "700" in out.read_text()
 
 

@@ -6,6 +6,7 @@ and a baseline that cannot be computed from complete data is None rather than gu
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -61,15 +62,29 @@ def _hours(span: timedelta) -> float:
     return span / _HOUR
 
 
-def _pieces(samples: Sequence[Sample], slot: Slot) -> list[tuple[datetime, datetime, float]]:
+class _Usable:
+    """The usable samples sorted by start, searchable by time (a slot's samples by bisection, not a full scan)."""
+
+    def __init__(self, samples: Sequence[Sample]):
+        self.samples = sorted((s for s in samples if usable(s)), key=lambda s: s.start)
+        self.starts = [s.start for s in self.samples]
+        self.longest = max((s.end - s.start for s in self.samples), default=timedelta(0))
+
+    def overlapping(self, low: datetime, high: datetime) -> list[Sample]:
+        """The samples that overlap [low, high)."""
+        first = bisect_left(self.starts, low - self.longest)
+        last = bisect_left(self.starts, high)
+        return [s for s in self.samples[first:last] if s.end > low]
+
+
+def _usable(samples: Sequence[Sample] | _Usable) -> _Usable:
+    return samples if isinstance(samples, _Usable) else _Usable(samples)
+
+
+def _pieces(samples: Sequence[Sample] | _Usable, slot: Slot) -> list[tuple[datetime, datetime, float]]:
     """The parts of the usable samples inside the slot, as (start, end, kW), earliest first."""
     low, high = slot
-    out = []
-    for sample in samples:
-        kw = sample.kw if usable(sample) else None
-        if kw is not None and sample.start < high and sample.end > low:
-            out.append((max(sample.start, low), min(sample.end, high), kw))
-    return sorted(out, key=lambda piece: piece[0])
+    return [(max(s.start, low), min(s.end, high), s.kw) for s in _usable(samples).overlapping(low, high)]
 
 
 def _covers(pieces: list[tuple[datetime, datetime, float]], slot: Slot) -> bool:
@@ -95,7 +110,8 @@ def average_kw(samples: Sequence[Sample], slot: Slot) -> float | None:
 
 def measured(samples: Sequence[Sample], slots: Sequence[Slot]) -> list[float | None]:
     """The measured average kW of each slot (None where the data does not cover it)."""
-    return [average_kw(samples, slot) for slot in slots]
+    indexed = _usable(samples)
+    return [average_kw(indexed, slot) for slot in slots]
 
 
 def reported_baseline(baseline_samples: Sequence[Sample], slots: Sequence[Slot]) -> list[float | None]:
@@ -147,10 +163,10 @@ def _candidate_days(
     tz: tzinfo,
 ) -> list[_Day]:
     """The (at most) Y most recent eligible days before the event day, most recent first."""
-    starts = [sample.start for sample in samples if usable(sample)]
+    starts = _usable(samples).starts
     if not starts:
         return []
-    earliest, event_day = min(starts), window[0].astimezone(tz).date()
+    earliest, event_day = starts[0], window[0].astimezone(tz).date()
     found: list[_Day] = []
     back = 0
     while len(found) < y:
@@ -215,6 +231,7 @@ def x_of_y_baseline(
     if not 1 <= x <= y:
         raise ValueError("need 1 <= x <= y")
     window = (event_start, event_end)
+    samples = _usable(samples)  # indexed once for the whole walk back
     days = _candidate_days(samples, window, slots, y=y, excluded_days=excluded_days, weekdays_only=weekdays_only, tz=tz)
     if len(days) < x:
         return [None] * len(slots)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -47,7 +47,6 @@ class Config:
     mqtt_topic_prefix: str = "openadr3"
     log_level: str = "INFO"
     max_content_length: int = 4 * 1024 * 1024
-    extra: dict = field(default_factory=dict)
 
     @property
     def external_idp(self) -> bool:
@@ -75,8 +74,6 @@ def from_env(environ: dict | None = None) -> Config:
     environ = os.environ if environ is None else environ
     values = {}
     for f in fields(Config):
-        if f.name == "extra":
-            continue
         raw = environ.get(f"VTN_{f.name.upper()}")
         if raw is None or raw == "":
             continue

@@ -9,6 +9,7 @@ as soon as a write commits; a one-second poll picks up retries that fall due.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import threading
@@ -232,6 +233,4 @@ class DeliveryWorker:
 
 
 def _json_bytes(payload) -> bytes:
-    import json
-
     return json.dumps(payload, separators=(",", ":")).encode("utf-8")

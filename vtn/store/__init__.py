@@ -8,6 +8,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from ..errors import Conflict, NotFound
 
@@ -29,3 +30,13 @@ def translated():
         raise Conflict(_CONFLICTS.get(name, "The object conflicts with an existing one.")) from exc
     except psycopg.errors.ForeignKeyViolation as exc:
         raise NotFound("An object this request refers to does not exist.") from exc
+
+
+def jsonb(value):
+    """A nested spec structure for a jsonb column (None stays NULL)."""
+    return None if value is None else Jsonb(value)
+
+
+def owner(caller) -> dict:
+    """The parameters of the owner check `(%(sees_all)s OR client_id = %(client_id)s)`."""
+    return {"sees_all": caller.sees_all, "client_id": caller.client_id}

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from psycopg.types.json import Jsonb
-
 from ..errors import NotFound
 from ..notify import outbox
 from ..timing import lifespan
-from . import programs, translated
+from . import jsonb, programs, translated
 from .targeting import SCOPE_CTE, params, shown_targets, visible
 
 _COLUMNS = """id, created, modified, program_id, event_name, priority, duration, targets, report_descriptors,
@@ -39,17 +37,13 @@ def _values(event: dict) -> dict:
         "priority": event["priority"],
         "duration": event["duration"],
         "targets": event["targets"] or [],
-        "report_descriptors": _json(event["report_descriptors"]),
-        "payload_descriptors": _json(event["payload_descriptors"]),
-        "interval_period": _json(event["interval_period"]),
-        "intervals": _json(event["intervals"]),
+        "report_descriptors": jsonb(event["report_descriptors"]),
+        "payload_descriptors": jsonb(event["payload_descriptors"]),
+        "interval_period": jsonb(event["interval_period"]),
+        "intervals": jsonb(event["intervals"]),
         "starts": starts,
         "ends": ends,
     }
-
-
-def _json(value):
-    return None if value is None else Jsonb(value)
 
 
 def list_events(conn, caller, targets=None, program_id=None, active=None, skip=0, limit=50) -> list[dict]:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from psycopg.types.json import Jsonb
-
 from ..errors import Conflict, NotFound
 from ..notify import outbox
-from . import translated
+from . import jsonb, translated
 from .targeting import SCOPE_CTE, params, shown_targets, visible
 
 _RETURNING = """RETURNING id, created, modified, program_name, interval_period, program_descriptions,
@@ -27,16 +25,12 @@ LIMIT %(limit)s OFFSET %(skip)s"""
 def _values(program: dict) -> dict:
     return {
         "program_name": program["program_name"],
-        "interval_period": _json(program["interval_period"]),
-        "program_descriptions": _json(program["program_descriptions"]),
-        "payload_descriptors": _json(program["payload_descriptors"]),
-        "attributes": _json(program["attributes"]),
+        "interval_period": jsonb(program["interval_period"]),
+        "program_descriptions": jsonb(program["program_descriptions"]),
+        "payload_descriptors": jsonb(program["payload_descriptors"]),
+        "attributes": jsonb(program["attributes"]),
         "targets": program["targets"] or [],
     }
-
-
-def _json(value):
-    return None if value is None else Jsonb(value)
 
 
 def list_programs(conn, caller, targets=None, skip=0, limit=50) -> list[dict]:

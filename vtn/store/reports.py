@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from psycopg.types.json import Jsonb
-
 from ..errors import NotFound
 from ..notify import outbox
-from . import events, readings
+from . import events, jsonb, owner, readings
 
 _COLUMNS = """id, created, modified, client_id, event_id, program_id, client_name, report_name, payload_descriptors,
     resources"""
@@ -23,13 +21,9 @@ ORDER BY seq
 LIMIT %(limit)s OFFSET %(skip)s"""
 
 
-def _owner(caller) -> dict:
-    return {"sees_all": caller.sees_all, "client_id": caller.client_id}
-
-
 def list_reports(conn, caller, program_id=None, event_id=None, client_name=None, skip=0, limit=50) -> list[dict]:
     """The reports the caller may read, in creation order."""
-    args = _owner(caller) | {
+    args = owner(caller) | {
         "id": None,
         "program_id": program_id,
         "event_id": event_id,
@@ -42,7 +36,7 @@ def list_reports(conn, caller, program_id=None, event_id=None, client_name=None,
 
 def get_report(conn, caller, report_id: str) -> dict:
     """One report the caller may read; NotFound otherwise."""
-    args = _owner(caller) | {
+    args = owner(caller) | {
         "id": report_id,
         "program_id": None,
         "event_id": None,
@@ -65,8 +59,8 @@ def _values(conn, caller, report: dict) -> dict:
         "program_id": event["program_id"],
         "client_name": report["client_name"],
         "report_name": report["report_name"],
-        "payload_descriptors": None if report["payload_descriptors"] is None else Jsonb(report["payload_descriptors"]),
-        "resources": Jsonb(report["resources"]),
+        "payload_descriptors": jsonb(report["payload_descriptors"]),
+        "resources": jsonb(report["resources"]),
     }
 
 
@@ -92,7 +86,7 @@ def update_report(conn, caller, report_id: str, report: dict) -> dict:
                 resources = %(resources)s, modified = now()
             WHERE id = %(id)s AND (%(sees_all)s OR client_id = %(client_id)s)
             RETURNING {_COLUMNS}""",
-        _values(conn, caller, report) | _owner(caller) | {"id": report_id},
+        _values(conn, caller, report) | owner(caller) | {"id": report_id},
     ).fetchone()
     if row is None:
         raise NotFound(f"No report {report_id}.")
@@ -104,7 +98,7 @@ def delete_report(conn, caller, report_id: str) -> dict:
     row = conn.execute(
         f"""DELETE FROM report WHERE id = %(id)s AND (%(sees_all)s OR client_id = %(client_id)s)
             RETURNING {_COLUMNS}""",
-        _owner(caller) | {"id": report_id},
+        owner(caller) | {"id": report_id},
     ).fetchone()
     if row is None:
         raise NotFound(f"No report {report_id}.")

@@ -5,11 +5,9 @@ Only BL writes targets (Definition.md "Object Privacy"): a VEN's update leaves t
 
 from __future__ import annotations
 
-from psycopg.types.json import Jsonb
-
 from ..errors import BadRequest, NotFound
 from ..notify import outbox
-from . import translated, vens
+from . import jsonb, owner, translated, vens
 
 _RETURNING = """RETURNING id, created, modified, ven_id, resource_name, attributes, targets,
     (SELECT client_id FROM ven WHERE ven.id = resource.ven_id) AS client_id"""
@@ -26,13 +24,9 @@ ORDER BY r.seq
 LIMIT %(limit)s OFFSET %(skip)s"""
 
 
-def _owner(caller) -> dict:
-    return {"sees_all": caller.sees_all, "client_id": caller.client_id}
-
-
 def list_resources(conn, caller, ven_id=None, resource_name=None, targets=None, skip=0, limit=50):
     """The resources the caller may read, in creation order."""
-    args = _owner(caller) | {
+    args = owner(caller) | {
         "id": None,
         "ven_id": ven_id,
         "resource_name": resource_name,
@@ -45,7 +39,7 @@ def list_resources(conn, caller, ven_id=None, resource_name=None, targets=None, 
 
 def get_resource(conn, caller, resource_id: str) -> dict:
     """One resource the caller may read; NotFound otherwise."""
-    args = _owner(caller) | {
+    args = owner(caller) | {
         "id": resource_id,
         "ven_id": None,
         "resource_name": None,
@@ -67,7 +61,7 @@ def _values(conn, caller, resource: dict) -> dict:
     return {
         "ven_id": ven["id"],
         "resource_name": resource["resource_name"],
-        "attributes": None if resource["attributes"] is None else Jsonb(resource["attributes"]),
+        "attributes": jsonb(resource["attributes"]),
         "targets": resource.get("targets") or [],
     }
 
@@ -95,7 +89,7 @@ def update_resource(conn, caller, resource_id: str, resource: dict) -> dict:
                     modified = now()
                 WHERE id = %(id)s
                 {_RETURNING}""",
-            _values(conn, caller, resource) | _owner(caller) | {"id": resource_id},
+            _values(conn, caller, resource) | owner(caller) | {"id": resource_id},
         ).fetchone()
     return _recorded(conn, "UPDATE", row)
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from psycopg.types.json import Jsonb
-
 from ..errors import NotFound
 from ..notify import outbox
-from . import programs
+from . import jsonb, owner, programs
 
 _COLUMNS = "id, created, modified, client_id, client_name, program_id, object_operations, targets"
 
@@ -22,13 +20,9 @@ ORDER BY seq
 LIMIT %(limit)s OFFSET %(skip)s"""
 
 
-def _owner(caller) -> dict:
-    return {"sees_all": caller.sees_all, "client_id": caller.client_id}
-
-
 def list_subscriptions(conn, caller, program_id=None, client_name=None, objects=None, skip=0, limit=50):
     """The subscriptions the caller may read, in creation order."""
-    args = _owner(caller) | {
+    args = owner(caller) | {
         "id": None,
         "program_id": program_id,
         "client_name": client_name,
@@ -41,7 +35,7 @@ def list_subscriptions(conn, caller, program_id=None, client_name=None, objects=
 
 def get_subscription(conn, caller, subscription_id: str) -> dict:
     """One subscription the caller may read; NotFound otherwise."""
-    args = _owner(caller) | {
+    args = owner(caller) | {
         "id": subscription_id,
         "program_id": None,
         "client_name": None,
@@ -63,7 +57,7 @@ def _values(conn, caller, subscription: dict) -> dict:
         "client_id": caller.client_id,
         "client_name": subscription["client_name"],
         "program_id": subscription["program_id"],
-        "object_operations": Jsonb(operations),
+        "object_operations": jsonb(operations),
         "objects": sorted({obj for op in operations for obj in op["objects"]}),
         "targets": subscription["targets"] or [],
         "owner_sees_all": caller.sees_all,
@@ -108,7 +102,7 @@ def delete_subscription(conn, caller, subscription_id: str) -> dict:
     row = conn.execute(
         f"""DELETE FROM subscription WHERE id = %(id)s AND (%(sees_all)s OR client_id = %(client_id)s)
             RETURNING {_COLUMNS}""",
-        _owner(caller) | {"id": subscription_id},
+        owner(caller) | {"id": subscription_id},
     ).fetchone()
     if row is None:
         raise NotFound(f"No subscription {subscription_id}.")

@@ -5,11 +5,9 @@ Only BL writes targets (Definition.md "Object Privacy"): a VEN's update leaves t
 
 from __future__ import annotations
 
-from psycopg.types.json import Jsonb
-
 from ..errors import NotFound
 from ..notify import outbox
-from . import translated
+from . import jsonb, owner, translated
 
 _COLUMNS = "id, created, modified, client_id, ven_name, attributes, targets"
 
@@ -24,19 +22,15 @@ ORDER BY seq
 LIMIT %(limit)s OFFSET %(skip)s"""
 
 
-def _owner(caller) -> dict:
-    return {"sees_all": caller.sees_all, "client_id": caller.client_id}
-
-
 def list_vens(conn, caller, ven_name=None, targets=None, skip=0, limit=50) -> list[dict]:
     """The vens the caller may read, in creation order."""
-    args = _owner(caller) | {"id": None, "ven_name": ven_name, "targets": targets, "skip": skip, "limit": limit}
+    args = owner(caller) | {"id": None, "ven_name": ven_name, "targets": targets, "skip": skip, "limit": limit}
     return conn.execute(_SELECT, args).fetchall()
 
 
 def get_ven(conn, caller, ven_id: str) -> dict:
     """One ven the caller may read; NotFound otherwise."""
-    args = _owner(caller) | {"id": ven_id, "ven_name": None, "targets": None, "skip": 0, "limit": 1}
+    args = owner(caller) | {"id": ven_id, "ven_name": None, "targets": None, "skip": 0, "limit": 1}
     row = conn.execute(_SELECT, args).fetchone()
     if row is None:
         raise NotFound(f"No ven {ven_id}.")
@@ -47,7 +41,7 @@ def _values(caller, ven: dict) -> dict:
     return {
         "owner": ven.get("client_id") if caller.sees_all else caller.client_id,
         "ven_name": ven["ven_name"],
-        "attributes": None if ven["attributes"] is None else Jsonb(ven["attributes"]),
+        "attributes": jsonb(ven["attributes"]),
         "targets": ven.get("targets") or [],
     }
 
@@ -74,7 +68,7 @@ def update_ven(conn, caller, ven_id: str, ven: dict) -> dict:
                     modified = now()
                 WHERE id = %(id)s AND (%(sees_all)s OR client_id = %(client_id)s)
                 RETURNING {_COLUMNS}""",
-            _values(caller, ven) | _owner(caller) | {"id": ven_id},
+            _values(caller, ven) | owner(caller) | {"id": ven_id},
         ).fetchone()
     if row is None:
         raise NotFound(f"No ven {ven_id}.")
@@ -86,7 +80,7 @@ def delete_ven(conn, caller, ven_id: str) -> dict:
     row = conn.execute(
         f"""DELETE FROM ven WHERE id = %(id)s AND (%(sees_all)s OR client_id = %(client_id)s)
             RETURNING {_COLUMNS}""",
-        _owner(caller) | {"id": ven_id},
+        owner(caller) | {"id": ven_id},
     ).fetchone()
     if row is None:
         raise NotFound(f"No ven {ven_id}.")

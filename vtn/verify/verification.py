@@ -172,7 +172,7 @@ def _figures(baseline: list, measured: list, limits: list, slots: list) -> dict:
         "maxShedKW": max((r["shedKW"] for r in rows if r["shedKW"] is not None), default=None),
         "compliant": _compliant(rows),
         "completeness": complete / len(slots) if slots else 0.0,
-        "dataQuality": "COMPLETE" if complete == len(slots) else ("MISSING" if complete == 0 else "INCOMPLETE"),
+        "dataQuality": _quality(complete / len(slots) if slots else 0.0),
         "slots": rows,
     }
 

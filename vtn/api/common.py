@@ -93,6 +93,11 @@ def respond(schema: Schema, data, status: int = 200) -> Response:
     )
 
 
+def respond_json(text: str, status: int = 200) -> Response:
+    """A response whose JSON text was built by the store (store/wire_json.py)."""
+    return current_app.response_class(text, status=status, mimetype="application/json")
+
+
 def _is_list(field) -> bool:
     from marshmallow import fields
 

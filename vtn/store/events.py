@@ -7,16 +7,13 @@ from ..notify import outbox
 from ..timing import lifespan
 from . import jsonb, programs, translated
 from .targeting import SCOPE_CTE, params, shown_targets, visible
+from .wire_json import fetch_page, object_sql, page_sql
 
 _COLUMNS = """id, created, modified, program_id, event_name, priority, duration, targets, report_descriptors,
     payload_descriptors, interval_period, intervals"""
 
 # An untargeted event is as private as its program: a VEN sees it only when it may see the program.
-_SELECT = f"""
-WITH {SCOPE_CTE}
-SELECT e.id, e.created, e.modified, e.program_id, e.event_name, e.priority, e.duration,
-       {shown_targets("e")} AS targets, e.report_descriptors, e.payload_descriptors, e.interval_period,
-       e.intervals
+_VISIBLE = f"""
 FROM event e JOIN program p ON p.id = e.program_id, scope s
 WHERE e.deleted IS NULL
   AND (%(id)s::text IS NULL OR e.id = %(id)s)
@@ -27,6 +24,30 @@ WHERE e.deleted IS NULL
        OR cardinality(p.targets) = 0 OR p.targets && s.granted)
 ORDER BY e.seq
 LIMIT %(limit)s OFFSET %(skip)s"""
+
+_SELECT = f"""
+WITH {SCOPE_CTE}
+SELECT e.id, e.created, e.modified, e.program_id, e.event_name, e.priority, e.duration,
+       {shown_targets("e")} AS targets, e.report_descriptors, e.payload_descriptors, e.interval_period,
+       e.intervals
+{_VISIBLE}"""
+
+_WIRE = object_sql(
+    "e",
+    "EVENT",
+    [
+        ("programID", "e.program_id"),
+        ("eventName", "e.event_name"),
+        ("duration", "e.duration"),
+        ("priority", "e.priority"),
+        ("targets", shown_targets("e")),
+        ("reportDescriptors", "e.report_descriptors"),
+        ("payloadDescriptors", "e.payload_descriptors"),
+        ("intervalPeriod", "e.interval_period"),
+        ("intervals", "e.intervals"),
+    ],
+)
+_PAGE = page_sql(f"WITH {SCOPE_CTE} SELECT e.seq, {_WIRE} AS body {_VISIBLE}")
 
 
 def _values(event: dict) -> dict:
@@ -46,8 +67,8 @@ def _values(event: dict) -> dict:
     }
 
 
-def list_events(conn, caller, targets=None, program_id=None, active=None, skip=0, limit=50) -> list[dict]:
-    """The events the caller may read, in creation order."""
+def list_events(conn, caller, targets=None, program_id=None, active=None, skip=0, limit=50) -> str:
+    """The events the caller may read, in creation order, as the response's JSON text."""
     args = params(caller, targets) | {
         "id": None,
         "program_id": program_id,
@@ -55,7 +76,7 @@ def list_events(conn, caller, targets=None, program_id=None, active=None, skip=0
         "skip": skip,
         "limit": limit,
     }
-    return conn.execute(_SELECT, args).fetchall()
+    return fetch_page(conn, _PAGE, args)
 
 
 def get_event(conn, caller, event_id: str) -> dict:

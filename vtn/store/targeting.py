@@ -12,14 +12,24 @@ A VEN sees a targeted object when its targets overlap ``shown``, and an untarget
 names no targets in the query. In responses to a VEN, targets are cut down to ``shown`` (target hiding).
 """
 
+# The grant is the body of the SQL function granted_targets() (001_init.sql) written out, so that it is
+# planned once with the prepared statement instead of at every call; both CTEs are MATERIALIZED so that
+# it runs once per query, not once per reference.
 SCOPE_CTE = """
-scope AS (
+grant_ AS MATERIALIZED (
+    SELECT CASE WHEN %(sees_all)s THEN '{}'::text[] ELSE ARRAY(
+        SELECT unnest(v.targets) FROM ven v WHERE v.client_id = %(client_id)s
+        UNION
+        SELECT unnest(r.targets) FROM resource r JOIN ven v ON v.id = r.ven_id WHERE v.client_id = %(client_id)s
+    ) END AS granted
+),
+scope AS MATERIALIZED (
     SELECT g.granted,
            CASE WHEN %(sees_all)s THEN %(targets)s::text[]
                 WHEN %(targets)s::text[] IS NULL THEN g.granted
                 ELSE ARRAY(SELECT unnest(g.granted) INTERSECT SELECT unnest(%(targets)s::text[]))
            END AS shown
-    FROM (SELECT CASE WHEN %(sees_all)s THEN '{}'::text[] ELSE granted_targets(%(client_id)s) END AS granted) g
+    FROM grant_ g
 )"""
 
 

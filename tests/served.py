@@ -71,7 +71,7 @@ class ServedVTN:
             try:
                 if requests.get(f"{self.base}/health", timeout=1).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:  # refused while starting, or slow on a busy machine
                 pass
             time.sleep(0.2)
         self.stop()

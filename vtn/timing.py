@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from .wire.fields import DURATION, parse_datetime
 
@@ -25,8 +26,9 @@ def _add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
-def add_duration(moment: datetime, duration: str) -> datetime:
-    """``moment`` plus an ISO 8601 duration (calendar years and months, exact days and times)."""
+@lru_cache(maxsize=1024)
+def _parsed(duration: str) -> tuple[int, timedelta | None]:
+    """An ISO 8601 duration as (calendar months, exact part; None past any timedelta), signed; cached."""
     match = DURATION.match(duration)
     if not match:
         raise ValueError(f"not an ISO 8601 duration: {duration}")
@@ -34,10 +36,19 @@ def add_duration(moment: datetime, duration: str) -> datetime:
     years, months, count, unit, hours, minutes, seconds = match.groups()[1:]
     days = int(count or 0) * (7 if unit == "W" else 1)
     try:
-        moment = _add_months(moment, sign * (int(years or 0) * 12 + int(months or 0)))
-        return moment + sign * timedelta(
-            days=days, hours=int(hours or 0), minutes=int(minutes or 0), seconds=float(seconds or 0)
-        )
+        exact = timedelta(days=days, hours=int(hours or 0), minutes=int(minutes or 0), seconds=float(seconds or 0))
+    except OverflowError:
+        return 0, None
+    return sign * (int(years or 0) * 12 + int(months or 0)), sign * exact
+
+
+def add_duration(moment: datetime, duration: str) -> datetime:
+    """``moment`` plus an ISO 8601 duration (calendar years and months, exact days and times)."""
+    months, exact = _parsed(duration)
+    if exact is None:
+        raise Unbounded
+    try:
+        return (_add_months(moment, months) if months else moment) + exact
     except OverflowError as exc:
         raise Unbounded from exc
 

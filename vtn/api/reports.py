@@ -6,7 +6,7 @@ from ..auth.identity import requires
 from ..auth.scopes import READ_VEN_OBJECTS, WRITE_REPORTS
 from ..store import reports as store
 from ..wire.reports import Report, ReportQuery, ReportRequest
-from .common import body, object_id, query, respond, transaction
+from .common import body, object_id, query, respond, respond_json, transaction
 
 bp = Blueprint("reports", __name__)
 REPORT = Report()
@@ -18,7 +18,7 @@ def search_all_reports(caller):
     """List the reports the caller may read (programID, eventID, clientName)."""
     args = query(ReportQuery())
     with transaction() as conn:
-        return respond(REPORT, store.list_reports(conn, caller, **args))
+        return respond_json(store.list_reports(conn, caller, **args))
 
 
 @bp.post("/reports")
@@ -27,7 +27,7 @@ def create_report(caller):
     """Create a report on an event the caller may read."""
     report = body(ReportRequest())
     with transaction() as conn:
-        return respond(REPORT, store.create_report(conn, caller, report), 201)
+        return respond_json(store.create_report(conn, caller, report), 201)
 
 
 @bp.get("/reports/<report_id>")
@@ -46,7 +46,7 @@ def update_report(report_id, caller):
     report_id = object_id(report_id, "reportID")
     report = body(ReportRequest())
     with transaction() as conn:
-        return respond(REPORT, store.update_report(conn, caller, report_id, report))
+        return respond_json(store.update_report(conn, caller, report_id, report))
 
 
 @bp.delete("/reports/<report_id>")
@@ -55,4 +55,4 @@ def delete_report(report_id, caller):
     """Delete one of the caller's reports; returns it."""
     report_id = object_id(report_id, "reportID")
     with transaction() as conn:
-        return respond(REPORT, store.delete_report(conn, caller, report_id))
+        return respond_json(store.delete_report(conn, caller, report_id))

@@ -41,9 +41,14 @@ def record(
     program_id: str | None = None,
     owner: str | None = None,
     ven_id: str | None = None,
+    document: dict | None = None,
 ) -> None:
-    """Append one change to the outbox (and the audit trail); wake the delivery workers on commit."""
-    document = _DUMPERS[object_type].dump(row)
+    """Append one change to the outbox (and the audit trail); wake the delivery workers on commit.
+
+    ``document`` is the object as BL reads it when the caller already has it (built by PostgreSQL).
+    """
+    if document is None:
+        document = _DUMPERS[object_type].dump(row)
     audit.append(conn, object_type, row["id"], operation, document)
     conn.execute(
         _INSERT,

@@ -30,7 +30,9 @@ _COLUMNS = (
     "units",
     "quality",
 )
-_COPY = f"COPY reading ({', '.join(_COLUMNS)}) FROM STDIN"
+_COPY = f"COPY reading ({', '.join(_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+# Binary COPY: no text formatting of timestamps and floats (report ingest, bench/README.md).
+_TYPES = ["text"] * 6 + ["int4", "int4", "timestamptz", "timestamptz", "float8"] + ["text"] * 4
 
 _SERIES = """
 SELECT resource_name, payload_type, starts, ends, value, text_value, reading_type, units, quality, report_id
@@ -46,6 +48,7 @@ def index_report(conn, report: dict) -> int:
     conn.execute("DELETE FROM reading WHERE report_id = %(id)s", {"id": report["id"]})
     rows = list(readings_of(report))
     with conn.cursor() as cur, cur.copy(_COPY) as copy:
+        copy.set_types(_TYPES)
         for row in rows:
             copy.write_row(row)
     return len(rows)

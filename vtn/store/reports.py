@@ -2,27 +2,48 @@
 
 from __future__ import annotations
 
+import json
+
 from ..errors import NotFound
 from ..notify import outbox
 from . import events, jsonb, owner, readings
+from .wire_json import fetch_page, object_sql, page_sql
 
 _COLUMNS = """id, created, modified, client_id, event_id, program_id, client_name, report_name, payload_descriptors,
     resources"""
 
-_SELECT = f"""
-SELECT {_COLUMNS}
-FROM report
-WHERE (%(id)s::text IS NULL OR id = %(id)s)
-  AND (%(sees_all)s OR client_id = %(client_id)s)
-  AND (%(program_id)s::text IS NULL OR program_id = %(program_id)s)
-  AND (%(event_id)s::text IS NULL OR event_id = %(event_id)s)
-  AND (%(client_name)s::text IS NULL OR client_name = %(client_name)s)
-ORDER BY seq
+_MATCHING = """
+FROM report r
+WHERE (%(id)s::text IS NULL OR r.id = %(id)s)
+  AND (%(sees_all)s OR r.client_id = %(client_id)s)
+  AND (%(program_id)s::text IS NULL OR r.program_id = %(program_id)s)
+  AND (%(event_id)s::text IS NULL OR r.event_id = %(event_id)s)
+  AND (%(client_name)s::text IS NULL OR r.client_name = %(client_name)s)
+ORDER BY r.seq
 LIMIT %(limit)s OFFSET %(skip)s"""
 
+_SELECT = f"SELECT {_COLUMNS} {_MATCHING}"
 
-def list_reports(conn, caller, program_id=None, event_id=None, client_name=None, skip=0, limit=50) -> list[dict]:
-    """The reports the caller may read, in creation order."""
+# The report as the API returns it (wire/reports.py Report), built by PostgreSQL.
+_WIRE = object_sql(
+    "r",
+    "REPORT",
+    [
+        ("eventID", "r.event_id"),
+        ("clientName", "r.client_name"),
+        ("reportName", "r.report_name"),
+        ("payloadDescriptors", "r.payload_descriptors"),
+        ("resources", "r.resources"),
+        ("clientID", "r.client_id"),
+    ],
+)
+_PAGE = page_sql(f"SELECT r.seq, {_WIRE} AS body {_MATCHING}")
+# What a write returns: the ids the readings and the outbox need, and the response's JSON text.
+_WRITTEN = f"r.id, r.client_id, r.event_id, r.program_id, {_WIRE}::text AS body"
+
+
+def list_reports(conn, caller, program_id=None, event_id=None, client_name=None, skip=0, limit=50) -> str:
+    """The reports the caller may read, in creation order, as the response's JSON text."""
     args = owner(caller) | {
         "id": None,
         "program_id": program_id,
@@ -31,7 +52,7 @@ def list_reports(conn, caller, program_id=None, event_id=None, client_name=None,
         "skip": skip,
         "limit": limit,
     }
-    return conn.execute(_SELECT, args).fetchall()
+    return fetch_page(conn, _PAGE, args)
 
 
 def get_report(conn, caller, report_id: str) -> dict:
@@ -64,49 +85,56 @@ def _values(conn, caller, report: dict) -> dict:
     }
 
 
-def create_report(conn, caller, report: dict) -> dict:
-    """Insert a report stamped with the caller's clientID."""
+def create_report(conn, caller, report: dict) -> str:
+    """Insert a report stamped with the caller's clientID; returns it as JSON text."""
+    values = _values(conn, caller, report)
     row = conn.execute(
-        f"""INSERT INTO report (client_id, event_id, program_id, client_name, report_name, payload_descriptors,
-                                resources)
+        f"""INSERT INTO report AS r (client_id, event_id, program_id, client_name, report_name,
+                                     payload_descriptors, resources)
             VALUES (%(client_id)s, %(event_id)s, %(program_id)s, %(client_name)s, %(report_name)s,
                     %(payload_descriptors)s, %(resources)s)
-            RETURNING {_COLUMNS}""",
-        _values(conn, caller, report),
+            RETURNING {_WRITTEN}""",
+        values,
     ).fetchone()
-    return _recorded(conn, "CREATE", row)
+    return _recorded(conn, "CREATE", row, report)
 
 
-def update_report(conn, caller, report_id: str, report: dict) -> dict:
-    """Replace one of the caller's reports; NotFound otherwise."""
+def update_report(conn, caller, report_id: str, report: dict) -> str:
+    """Replace one of the caller's reports; NotFound otherwise. Returns it as JSON text."""
     get_report(conn, caller, report_id)
     row = conn.execute(
-        f"""UPDATE report SET event_id = %(event_id)s, program_id = %(program_id)s, client_name = %(client_name)s,
-                report_name = %(report_name)s, payload_descriptors = %(payload_descriptors)s,
-                resources = %(resources)s, modified = now()
-            WHERE id = %(id)s AND (%(sees_all)s OR client_id = %(client_id)s)
-            RETURNING {_COLUMNS}""",
+        f"""UPDATE report AS r SET event_id = %(event_id)s, program_id = %(program_id)s,
+                client_name = %(client_name)s, report_name = %(report_name)s,
+                payload_descriptors = %(payload_descriptors)s, resources = %(resources)s, modified = now()
+            WHERE r.id = %(id)s AND (%(sees_all)s OR r.client_id = %(client_id)s)
+            RETURNING {_WRITTEN}""",
         _values(conn, caller, report) | owner(caller) | {"id": report_id},
     ).fetchone()
     if row is None:
         raise NotFound(f"No report {report_id}.")
-    return _recorded(conn, "UPDATE", row)
+    return _recorded(conn, "UPDATE", row, report)
 
 
-def delete_report(conn, caller, report_id: str) -> dict:
-    """Delete one of the caller's reports; NotFound otherwise."""
+def delete_report(conn, caller, report_id: str) -> str:
+    """Delete one of the caller's reports; NotFound otherwise. Returns it as JSON text."""
     row = conn.execute(
-        f"""DELETE FROM report WHERE id = %(id)s AND (%(sees_all)s OR client_id = %(client_id)s)
-            RETURNING {_COLUMNS}""",
+        f"""DELETE FROM report AS r WHERE r.id = %(id)s AND (%(sees_all)s OR r.client_id = %(client_id)s)
+            RETURNING {_WRITTEN}""",
         owner(caller) | {"id": report_id},
     ).fetchone()
     if row is None:
         raise NotFound(f"No report {report_id}.")
-    return _recorded(conn, "DELETE", row)
+    return _recorded(conn, "DELETE", row, None)
 
 
-def _recorded(conn, operation: str, row: dict) -> dict:
-    if operation != "DELETE":  # a deleted report's readings go with it (ON DELETE CASCADE)
-        readings.index_report(conn, row)
-    outbox.record(conn, "REPORT", operation, row, program_id=row["program_id"], owner=row["client_id"])
-    return row
+def _recorded(conn, operation: str, row: dict, report: dict | None) -> str:
+    """Index the readings (from the loaded request, not re-read from jsonb) and append the change."""
+    if report is not None:  # a deleted report's readings go with it (ON DELETE CASCADE)
+        readings.index_report(
+            conn, {**row, "payload_descriptors": report["payload_descriptors"], "resources": report["resources"]}
+        )
+    document = json.loads(row["body"])
+    outbox.record(
+        conn, "REPORT", operation, row, program_id=row["program_id"], owner=row["client_id"], document=document
+    )
+    return row["body"]

@@ -3,8 +3,9 @@
 from marshmallow import fields
 
 from .base import ListQuery, ObjectOut, object_id_query
-from .common import Interval, IntervalPeriod, NestedSchema, ReportPayloadDescriptor, SpecSchema, listed
+from .common import IntervalPeriod, NestedSchema, ReportPayloadDescriptor, SpecSchema, listed
 from .fields import ObjectID, String
+from .intervals import IntervalList
 
 
 class ReportResource(NestedSchema):
@@ -12,7 +13,7 @@ class ReportResource(NestedSchema):
 
     resourceName = String(required=True)
     intervalPeriod = fields.Nested(IntervalPeriod, allow_none=True)
-    intervals = fields.List(fields.Nested(Interval), required=True)
+    intervals = IntervalList(required=True)
 
 
 class ReportRequest(SpecSchema):

@@ -11,6 +11,7 @@ from . import config as config_module
 from . import db as db_module
 from . import errors
 from .auth.tokens import ExternalTokens, LocalTokens
+from .store.page_cache import PageCache
 
 
 @dataclass
@@ -20,6 +21,7 @@ class Services:
     config: config_module.Config
     db: db_module.Database
     tokens: LocalTokens | ExternalTokens
+    pages: PageCache | None = None  # this worker's kept pages of events
 
 
 def create_app(config: config_module.Config | None = None, *, migrate: bool = True) -> Flask:
@@ -35,7 +37,8 @@ def create_app(config: config_module.Config | None = None, *, migrate: bool = Tr
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_content_length
     app.json.sort_keys = False
-    app.extensions["vtn"] = Services(config=config, db=database, tokens=tokens)
+    pages = PageCache(config.page_cache_mb * 1024 * 1024) if config.page_cache_mb > 0 else None
+    app.extensions["vtn"] = Services(config=config, db=database, tokens=tokens, pages=pages)
     errors.register(app)
 
     from . import api

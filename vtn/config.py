@@ -16,6 +16,7 @@ class Config:
     data_dir: str = "./vtn-data"
     pool_min_size: int = 1
     pool_max_size: int = 10
+    page_cache_mb: int = 16  # per worker: pages of events kept while unchanged (store/page_cache.py); 0 = off
     public_url: str | None = None  # e.g. https://vtn.example.com; None: taken from each request
     token_ttl_seconds: int = 3600
     token_issuer: str = "openadr3-vtn"

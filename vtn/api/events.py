@@ -6,7 +6,7 @@ from ..auth.identity import requires
 from ..auth.scopes import READ_TARGETS, WRITE_EVENTS
 from ..store import events as store
 from ..wire.events import Event, EventQuery, EventRequest
-from .common import body, object_id, query, respond, respond_json, transaction
+from .common import body, object_id, query, respond, respond_json, transaction, vtn
 
 bp = Blueprint("events", __name__)
 EVENT = Event()
@@ -18,7 +18,7 @@ def search_all_events(caller):
     """List the events the caller may read (programID, targets, active)."""
     args = query(EventQuery())
     with transaction() as conn:
-        return respond_json(store.list_events(conn, caller, **args))
+        return respond_json(store.list_events(conn, caller, **args, cache=vtn().pages))
 
 
 @bp.post("/events")

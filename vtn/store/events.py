@@ -7,6 +7,7 @@ from ..notify import outbox
 from ..timing import lifespan
 from . import jsonb, programs, translated
 from .targeting import SCOPE_CTE, params, shown_targets, visible
+from .page_cache import PageCache, read_version
 from .wire_json import fetch_page, object_sql, page_sql
 
 _COLUMNS = """id, created, modified, program_id, event_name, priority, duration, targets, report_descriptors,
@@ -67,8 +68,17 @@ def _values(event: dict) -> dict:
     }
 
 
-def list_events(conn, caller, targets=None, program_id=None, active=None, skip=0, limit=50) -> str:
-    """The events the caller may read, in creation order, as the response's JSON text."""
+def list_events(
+    conn, caller, targets=None, program_id=None, active=None, skip=0, limit=50, cache: PageCache | None = None
+) -> str:
+    """The events the caller may read, in creation order, as the response's JSON text.
+
+    With a ``cache``, a page read before at the current read version is served from it (store/page_cache.py).
+    """
+    key = (caller.client_id, caller.sees_all, None if targets is None else tuple(targets), program_id, skip, limit)
+    version = read_version(conn) if cache is not None and active is None else None
+    if version is not None and (kept := cache.get(key, version)) is not None:
+        return kept
     args = params(caller, targets) | {
         "id": None,
         "program_id": program_id,
@@ -76,7 +86,10 @@ def list_events(conn, caller, targets=None, program_id=None, active=None, skip=0
         "skip": skip,
         "limit": limit,
     }
-    return fetch_page(conn, _PAGE, args)
+    text = fetch_page(conn, _PAGE, args)
+    if version is not None:
+        cache.put(key, version, text)
+    return text
 
 
 def get_event(conn, caller, event_id: str) -> dict:

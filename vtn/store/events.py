@@ -6,8 +6,8 @@ from ..errors import NotFound
 from ..notify import outbox
 from ..timing import lifespan
 from . import jsonb, programs, translated
-from .targeting import SCOPE_CTE, params, shown_targets, visible
 from .page_cache import PageCache, read_version
+from .targeting import SCOPE_CTE, params, shown_targets, visible
 from .wire_json import fetch_page, object_sql, page_sql
 
 _COLUMNS = """id, created, modified, program_id, event_name, priority, duration, targets, report_descriptors,

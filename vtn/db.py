@@ -59,6 +59,23 @@ class Database:
             log.warning("database unavailable: %s", exc)
             raise Unavailable("The database is unavailable; try again shortly.") from exc
 
+    @contextmanager
+    def statements(self):
+        """One connection in autocommit: each statement is its own transaction, with no BEGIN/COMMIT round trips.
+
+        For reads whose statements do not need one snapshot (the polling path, store/page_cache.py).
+        """
+        try:
+            with self._open().connection() as conn:
+                conn.autocommit = True
+                try:
+                    yield conn
+                finally:
+                    conn.autocommit = False
+        except psycopg.OperationalError as exc:
+            log.warning("database unavailable: %s", exc)
+            raise Unavailable("The database is unavailable; try again shortly.") from exc
+
     def close(self) -> None:
         """Close this process's pool, if it has one."""
         if self._pool is not None and self._pid == os.getpid():

@@ -208,6 +208,24 @@ def test_delivery_retries_after_the_receiver_was_down(world):
     assert got["body"]["object"]["id"] == program["id"]
 
 
+def test_a_hanging_callback_does_not_hold_up_the_others(world):
+    app, parties, worker, receiver = world
+    bl = parties("bl")
+    hanging = Receiver()
+    try:
+        subscribe(bl, hanging, objects=("PROGRAM",))
+        hanging.hang_seconds = 5.0
+        for n in range(8):  # more callbacks than the worker has sender threads (4)
+            subscribe(bl, receiver, f"/fast-{n}", objects=("PROGRAM",))
+        started = time.monotonic()
+        bl.create("/programs", b.program())
+        got = receiver.wait_for(8, timeout=10)
+        assert len(got) == 8 and max(r["at"] for r in got) - started < 2.0
+    finally:
+        hanging.hang_seconds = 0.0
+        hanging.stop()
+
+
 def test_notifications_of_one_subscription_arrive_in_order(world):
     app, parties, worker, receiver = world
     bl = parties("bl")

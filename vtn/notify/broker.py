@@ -25,6 +25,8 @@ CLIENT_DAYS = 90
 SERVER_DAYS = 825
 PUBLISHER_DAYS = 365
 AUTH_MODES = ("certificate", "anonymous")
+MAX_INFLIGHT = 1000
+MAX_QUEUED = 10000
 _FORBIDDEN_IN_ID = ("/", "+", "#", "\x00")
 
 
@@ -182,6 +184,11 @@ def mosquitto_conf(directory: Path, host: str, port: int, certificate: bool) -> 
         "log_type warning",
         "log_type notice",
         "log_type information",
+        # The VTN publishes a fan-out as one window of up to this many unacknowledged QoS 1 messages (the
+        # broker's Receive Maximum); the default of 20 made 1,000 messages wait for 50 round trips. It is
+        # also the window towards each subscriber, whose queue may hold max_queued_messages more.
+        f"max_inflight_messages {MAX_INFLIGHT}",
+        f"max_queued_messages {MAX_QUEUED}",
     ]
     if not certificate:
         return "\n".join([*lines, "allow_anonymous true", f"listener {port} {host}", ""])

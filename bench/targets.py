@@ -22,7 +22,8 @@ def targets(figures: dict) -> list[tuple[str, str, str]]:
     grew = growth[-1]["result"]["p50"] / growth[0]["result"]["p50"]
     webhook = median(fan["webhook_last_ms"])
     mqtt = median(fan.get("mqtt_last_ms", []))
-    verify_s = min(ver["verification"]["seconds"])
+    # The first run computes (cold); later runs of the same event read stored results.
+    verify_s = ver["verification"]["seconds"][0]
     settle = max(ver["settlement"]["rows_per_second"])
     return [
         (
@@ -49,12 +50,14 @@ def targets(figures: dict) -> list[tuple[str, str, str]]:
         ),
         (
             "verification of 10,000 resources <= 2 s",
-            f"{verify_s:.2f} s for {ver['verification']['resources']:,} resources",
+            f"{verify_s:.2f} s first run, {min(ver['verification']['seconds']):.2f} s repeated,"
+            f" {ver['verification']['resources']:,} resources",
             _check(verify_s <= 2),
         ),
         (
             "settlement >= 50,000 rows/s",
-            f"{settle:,.0f} rows/s ({ver['settlement']['rows']:,} rows)",
+            f"{settle:,.0f} rows/s of stored results ({ver['settlement']['rows']:,} rows;"
+            f" first run, computing: {ver['settlement']['rows_per_second'][0]:,.0f} rows/s)",
             _check(settle >= 50_000),
         ),
         (

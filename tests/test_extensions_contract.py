@@ -62,6 +62,10 @@ def test_verification_answers_match_the_document(bl, ven, parties):
     assert _checked(auditor, f"/programs/{program['id']}/verification").get_json()["baseline"] == "X_OF_Y"
     result = _checked(auditor, f"/events/{event['id']}/verification").get_json()
     assert result["vens"][0]["clientID"] == ven.client_id
+    figures = _checked(auditor, f"/events/{event['id']}/verification", {"detail": "resources"}).get_json()
+    assert "slots" not in figures["vens"][0]["resources"][0]
+    assert "resources" not in _checked(auditor, f"/events/{event['id']}/verification", {"detail": "vens"}).get_json()
+    assert _checked(auditor, f"/events/{event['id']}/verification", {"detail": "all"}).status_code == 400
     period = {"since": "2026-06-01T00:00:00Z", "until": "2026-08-01T00:00:00Z", "format": "json"}
     assert len(_checked(auditor, f"/programs/{program['id']}/settlement", period).get_json()["rows"]) == 1
     assert _checked(auditor, "/keys/export").get_json()["keys"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from vtn.store import readings
 
@@ -85,3 +85,52 @@ def test_non_numeric_values_and_untimed_intervals_are_kept_as_such(app, bl, ven)
     ]))  # fmt: skip
     [row] = _rows(app, report["id"])
     assert (row["starts"], row["ends"], row["value"], row["text_value"]) == (None, None, None, "ON")
+
+
+def _extents(app) -> tuple[list, list]:
+    with app.extensions["vtn"].db.transaction() as conn:
+        spans = conn.execute(
+            """SELECT resource_name, payload_type, first_start, last_start, first_end, last_end FROM reading_span
+               ORDER BY resource_name, payload_type"""
+        ).fetchall()
+        keys = conn.execute("SELECT resource_name, payload_type, longest FROM reading_key ORDER BY 1, 2").fetchall()
+    return [tuple(row.values()) for row in spans], [tuple(row.values()) for row in keys]
+
+
+def test_usable_kw_and_the_extents_verification_reads_follow_the_readings(app, bl, ven):
+    event = _setup(bl, ven)
+    report = ven.create("/reports", b.report(
+        event["id"],
+        payloadDescriptors=[{"payloadType": "USAGE", "units": "Wh"}, {"payloadType": "DEMAND", "units": "MW"}],
+        resources=[
+            {"resourceName": "charger-1", "intervalPeriod": {"start": T0, "duration": "PT15M"},
+             "intervals": [
+                 {"id": 0, "payloads": [{"type": "USAGE", "values": [500]}, {"type": "DEMAND", "values": [0.002]}]},
+                 {"id": 1, "payloads": [{"type": "USAGE", "values": [250]},
+                                        {"type": "DATA_QUALITY", "values": ["BAD"]}]},
+                 {"id": 2, "payloads": [{"type": "USAGE", "values": ["n/a"]}]},
+             ]},
+        ],
+    ))  # fmt: skip
+    with app.extensions["vtn"].db.transaction() as conn:
+        kws = conn.execute("SELECT payload_type, kw FROM reading ORDER BY starts, payload_type").fetchall()
+    # 500 Wh in a quarter hour is 2 kW, as is 0.002 MW; a BAD or non-numeric reading has no usable kW.
+    assert [(row["payload_type"], row["kw"]) for row in kws] == [("DEMAND", 2.0), ("USAGE", 2.0), ("USAGE", None),
+                                                                 ("USAGE", None)]  # fmt: skip
+    quarter = timedelta(minutes=15)
+    assert _extents(app) == (
+        [("charger-1", "DEMAND", _at(17, 0), _at(17, 0), _at(17, 15), _at(17, 15)),
+         ("charger-1", "USAGE", _at(17, 0), _at(17, 30), _at(17, 15), _at(17, 45))],
+        [("charger-1", "DEMAND", quarter), ("charger-1", "USAGE", quarter)],
+    )  # fmt: skip
+    corrected = b.report(event["id"])
+    corrected["resources"][0]["intervals"] = [
+        {"id": 0, "intervalPeriod": {"start": "2026-07-01T18:00:00Z", "duration": "PT1H"},
+         "payloads": [{"type": "USAGE", "values": [9.0]}]}
+    ]  # fmt: skip
+    ven.put(f"/reports/{report['id']}", corrected)
+    spans, keys = _extents(app)
+    assert spans == [("charger-1", "USAGE", _at(18, 0), _at(18, 0), _at(19, 0), _at(19, 0))]
+    assert keys == [("charger-1", "DEMAND", quarter), ("charger-1", "USAGE", timedelta(hours=1))]  # only grows
+    ven.delete(f"/reports/{report['id']}")
+    assert _extents(app)[0] == []

@@ -15,11 +15,19 @@ import base64
 import csv
 import io
 import json
+import random
 import subprocess
-from datetime import date
+from collections import defaultdict
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+
+from vtn.api import verification as verification_api
+from vtn.verify import baselines, figures, settlement, verification, windows
+from vtn.verify import fleet as fleet_data
+from vtn.verify.baselines import Sample
 
 from . import builders as b
 
@@ -77,9 +85,11 @@ def fleet(bl, ven):
     return {"program": dr, "event": event, "meter": meter}
 
 
-def _verify(party, event_id: str) -> dict:
+def _verify(party, event_id: str, **query) -> dict:
     response = party.http.get(
-        f"/vtn/v1/events/{event_id}/verification", headers={"Authorization": f"Bearer {party.token}"}
+        f"/vtn/v1/events/{event_id}/verification",
+        query_string=query,
+        headers={"Authorization": f"Bearer {party.token}"},
     )
     assert response.status_code == 200, response.get_json()
     return response.get_json()
@@ -173,6 +183,126 @@ def test_signed_settlement_file_verifies_offline(bl, ven, parties, fleet, tmp_pa
     assert len(json.loads(per_resource.data)["rows"]) == VEHICLES
 
 
+def test_detail_leaves_out_resource_slots_or_resources(app, bl, ven, parties, fleet, monkeypatch):
+    ven.create("/reports", _report(fleet["event"]["id"], EVENT_DAY, 0.0))
+    other = parties("ven", "other fleet")
+    bl.create("/vens", b.ven_by_bl(other.client_id, name="fleet-b", targets=["fleet-a"]))
+    other.create("/reports", _report(fleet["event"]["id"], EVENT_DAY, 0.5))
+    auditor = parties("auditor")
+    monkeypatch.setattr(fleet_data, "_SPLIT", 2)  # the API reads the two VENs' cells on two connections
+    full = _verify(auditor, fleet["event"]["id"])
+    with app.extensions["vtn"].db.transaction() as conn:  # one connection
+        alone = json.loads(verification_api._json(verification.verify_event(conn, fleet["event"]["id"])))
+    assert full == alone and len(full["vens"]) == 2
+    figures = _verify(auditor, fleet["event"]["id"], detail="resources")
+    vens = _verify(auditor, fleet["event"]["id"], detail="vens")
+    without = [{k: v for k, v in r.items() if k != "slots"} for r in full["vens"][0]["resources"]]
+    assert figures["vens"][0]["resources"] == without and len(without) == VEHICLES
+    assert [{k: v for k, v in ven.items() if k != "resources"} for ven in full["vens"]] == vens["vens"]
+    assert {k: v for k, v in full.items() if k != "vens"} == {k: v for k, v in vens.items() if k != "vens"}
+    bad = auditor.http.get(f"/vtn/v1/events/{fleet['event']['id']}/verification", query_string={"detail": "all"},
+                           headers={"Authorization": f"Bearer {auditor.token}"})  # fmt: skip
+    assert bad.status_code == 400
+
+
+def _export(party, program_id: str, **query) -> bytes:
+    period = {"since": "2026-07-01T00:00:00Z", "until": "2026-08-01T00:00:00Z"}
+    response = party.http.get(f"/vtn/v1/programs/{program_id}/settlement", query_string=period | query,
+                              headers={"Authorization": f"Bearer {party.token}"})  # fmt: skip
+    assert response.status_code == 200, response.data[:300]
+    return response.data
+
+
+def _computed(app, event_id: str):
+    with app.extensions["vtn"].db.transaction() as conn:
+        row = conn.execute("SELECT computed_at FROM verification_run WHERE event_id = %s", (event_id,)).fetchone()
+    return row and row["computed_at"]
+
+
+def test_stored_results_are_recomputed_when_what_they_were_computed_from_changes(
+    app, bl, ven, parties, fleet, monkeypatch
+):
+    """What makes a stored result stale (docs/verification.md): every change below, and nothing else."""
+    from vtn.verify import results
+
+    event_id, program_id, meter = fleet["event"]["id"], fleet["program"]["id"], fleet["meter"]["id"]
+    report = ven.create("/reports", _report(event_id, EVENT_DAY, 0.0))
+    auditor, other = parties("auditor"), parties("ven", "other fleet")
+    bl.create("/vens", b.ven_by_bl(other.client_id, name='fleet "B", evening', targets=["fleet-a"]))
+    changes = [
+        (
+            "a report of a participant",
+            lambda: ven.create("/reports", _report(meter, HISTORY[0], 1.0, start="03:00:00")),
+        ),
+        ("a corrected report", lambda: ven.put(f"/reports/{report['id']}", _report(event_id, EVENT_DAY, 0.5))),
+        ("a new participant", lambda: other.create("/reports", _report(event_id, EVENT_DAY, 0.25))),
+        ("a deleted report", lambda: ven.delete(f"/reports/{report['id']}")),
+        ("the settings", lambda: _set(bl, program_id, {"baseline": "X_OF_Y", "x": 5, "y": 10})),
+        (
+            "the event",
+            lambda: bl.put(
+                f"/events/{event_id}",
+                b.event(
+                    program_id,
+                    targets=["fleet-a"],
+                    eventName="paused",
+                    intervalPeriod={"start": "2026-07-15T17:00:00Z", "duration": "PT2H"},
+                ),
+            ),
+        ),  # fmt: skip
+        (
+            "an event day before it",
+            lambda: bl.create(
+                "/events",
+                b.event(
+                    program_id,
+                    targets=["fleet-a"],
+                    intervalPeriod={"start": "2026-07-14T09:00:00Z", "duration": "PT1H"},
+                ),
+            ),
+        ),  # fmt: skip
+        ("the computation", lambda: monkeypatch.setattr(results, "METHOD", "test")),
+    ]
+    first = _export(auditor, program_id)
+    stored = _computed(app, event_id)
+    assert _export(auditor, program_id) == first and _computed(app, event_id) == stored  # nothing changed
+    other.create("/reports", _report(meter, HISTORY[0], 9.0))  # nor does a report of a VEN not (yet) in the event
+    assert _export(auditor, program_id) == first and _computed(app, event_id) == stored
+    for n, (what, change) in enumerate(changes):
+        change()
+        if n % 2:  # the verification endpoint keeps to the same stored result
+            answered = _verify(auditor, event_id)
+            assert _computed(app, event_id) != stored, what
+            stored = _computed(app, event_id)
+            assert _verify(auditor, event_id) == answered and _computed(app, event_id) == stored, what
+        recomputed = _export(auditor, program_id)
+        assert _computed(app, event_id) != stored or n % 2, what
+        stored = _computed(app, event_id)
+        assert _export(auditor, program_id) == recomputed and _computed(app, event_id) == stored, what
+    assert b'"fleet ""B"", evening"' in recomputed
+    with app.extensions["vtn"].db.transaction() as conn:
+        fresh = verification.verify_event(conn, event_id, "resources")
+    rows = [dict(zip(settlement.COLUMNS, row, strict=False)) for row in _settlement_rows(fresh, per_resource=True)]
+    assert _export(auditor, program_id, perResource="true") == "".join(settlement.render_csv(rows)).encode()
+
+
+def _settlement_rows(result: dict, per_resource: bool):
+    """Settlement rows as computed before results were stored: straight from a verification."""
+    head = (result["programID"], result["eventID"], result["eventName"], result["eventStart"], result["eventEnd"])
+    keys = ("baselineKWh", "measuredKWh", "shedKWh", "exportedKWh", "maxShedKW", "compliant", "completeness")
+    for ven in result["vens"]:
+        for part in ven["resources"] if per_resource else [ven]:
+            yield (*head, ven["clientID"], ven["venName"], part.get("resourceName", ""), *(part[k] for k in keys),
+                   figures.quality(part["completeness"]))  # fmt: skip
+
+
+def test_csv_numbers_format_as_the_rounded_values_do():
+    rng = random.Random(7)
+    values = [rng.uniform(-2000, 2000) for _ in range(2000)] + [rng.uniform(-1, 1) * 10.0**e for e in range(-9, 12)]
+    values += [5e-7, -5e-7, 2.0000005, 0.0000015, -0.0, 0.0, 1e9 - 1e-7, 123456789.1234565, float("nan"), float("inf")]
+    assert [settlement._csv_number(v) for v in values] == [settlement._csv_value(v) for v in values]
+
+
 def test_settings_are_validated_and_bl_only(bl, ven, fleet):
     url = f"/vtn/v1/programs/{fleet['program']['id']}/verification"
     bad = bl.http.put(url, json={"baseline": "GUESS"}, headers={"Authorization": f"Bearer {bl.token}"})
@@ -245,3 +375,141 @@ def test_v2g_export_against_an_export_request(bl, ven, parties, fleet):
     ven.put(f"/reports/{report['id']}", _report(event["id"], EVENT_DAY, -0.5))  # corrected: 2 kW < 3 kW asked
     [fleet_ven] = _verify(parties("auditor"), event["id"])["vens"]
     assert fleet_ven["compliant"] is False
+
+
+# --- the fleet path against the reference -------------------------------------------------------------------------
+# Verification reads only the windows its baseline needs, mostly as per-cell values the database aligns
+# (vtn/verify/windows.py). Here it is held, to the last bit, to the reference: every reading of the lookback period
+# turned into samples by the original conversion (value, units, quality) and fed to vtn/verify/baselines.py.
+
+SHAPE_DAYS = [date(2026, 7, 15) - timedelta(days=back) for back in range(13, -1, -1)]  # 1-15 July, event day last
+SHAPE_SETTINGS = [
+    {"baseline": "X_OF_Y", "x": 3, "y": 5, "weekdaysOnly": False},
+    {"baseline": "X_OF_Y", "x": 4, "y": 6, "adjustmentHours": 2, "adjustmentGapHours": 0.5, "cap": 0.3},
+    {"baseline": "X_OF_Y", "x": 2, "y": 3, "slotMinutes": 5, "timezone": "Europe/Amsterdam", "weekdaysOnly": False},
+    {"baseline": "X_OF_Y", "x": 2, "y": 4, "slotMinutes": 30, "adjustmentHours": 1.25, "cap": None},
+    {"baseline": "WINDOW", "windowMinutes": 60},
+    {"baseline": "WINDOW", "windowMinutes": 50},
+    {"baseline": "REPORTED"},
+]
+
+
+def _runs(day: date, start: str, minutes: int, values: list, kind: str = "USAGE", quality=None) -> dict:
+    """Intervals of ``minutes`` from ``start`` on ``day``, one per value (a list value is several sub-intervals)."""
+    rows = []
+    for n, value in enumerate(values):
+        if value is None:
+            continue  # a missing interval
+        payloads = [{"type": kind, "values": value if isinstance(value, list) else [value]}]
+        if quality and quality.get(n):
+            payloads.append({"type": "DATA_QUALITY", "values": [quality[n]]})
+        at = datetime.fromisoformat(f"{day.isoformat()}T{start}+00:00") + timedelta(minutes=minutes * n)
+        rows.append({"id": n, "intervalPeriod": {"start": at.isoformat(), "duration": f"PT{minutes}M"},
+                     "payloads": payloads})  # fmt: skip
+    return {"intervals": rows}
+
+
+def _shape_reports(rng, day: date, last: bool) -> list[tuple[list, list]]:
+    """(payload descriptors, resources) of each report a mixed fleet sends for ``day``."""
+    draw = lambda n, top=3.0: [round(rng.uniform(-0.2, top), 3) for _ in range(n)]  # noqa: E731
+    gaps = [None if rng.random() < 0.1 else v for v in draw(24)]
+    flags = {n: rng.choice(["MISSING", "BAD", "ESTIMATED"]) for n in range(24) if rng.random() < 0.1}
+    resources = {
+        "aligned": _runs(day, "14:00:00", 15, draw(24)),
+        "sub": _runs(day, "14:00:00", 15, [draw(3, 1.0) for _ in range(24)]),
+        "demand-w": _runs(day, "14:00:00", 5, [round(rng.uniform(0, 7000)) for _ in range(72)], "DEMAND"),
+        "gappy": _runs(day, "14:00:00", 15, gaps, quality=flags),
+        "shifted": _runs(day, "14:05:00", 15, draw(23)),
+        "both": _runs(day, "14:00:00", 15, draw(24)),
+        "daily": _runs(day, "00:00:00", 24 * 60, draw(1, 40.0)),
+        "export": _runs(day, "14:00:00", 15, [-v for v in draw(24)]),
+    }
+    if day.day == 3:
+        resources["night"] = _runs(day, "03:00:00", 15, draw(4))
+        resources["both"]["intervals"].append(_runs(day, "03:00:00", 60, [2.0], "DEMAND")["intervals"][0] | {"id": 99})
+    if last:
+        for interval in resources["aligned"]["intervals"]:
+            interval["payloads"].append({"type": "BASELINE", "values": [round(rng.uniform(0, 3), 3)]})
+    main = [{"payloadType": "USAGE", "units": "KWH"}, {"payloadType": "DEMAND", "units": "W"},
+            {"payloadType": "BASELINE", "units": "KWH"}]  # fmt: skip
+    reports = [(main, [{"resourceName": name, **body} for name, body in resources.items()])]
+    reports.append(([{"payloadType": "USAGE", "units": "WH"}],
+                    [{"resourceName": "hourly", **_runs(day, "14:00:00", 60, draw(6, 3000.0))}]))  # fmt: skip
+    if day.day % 2:
+        reports.append((main, [{"resourceName": "aligned", **_runs(day, "16:00:00", 15, draw(12))}]))  # a duplicate
+    return reports
+
+
+_OLD_READINGS = """
+SELECT resource_name, payload_type, starts, ends, value, units, quality FROM reading
+WHERE client_id = %(client_id)s AND payload_type IN ('DEMAND', 'USAGE', 'BASELINE')
+  AND starts < %(until)s AND ends > %(since)s
+ORDER BY resource_name, starts, sub_interval, ends, report_id, interval_id"""  # duplicates in a fixed order
+
+
+def _old_sample(row: dict) -> Sample:
+    """The original conversion of a reading to a sample."""
+    value, units, kw = row["value"], (row["units"] or "").upper(), None
+    if value is not None:
+        if row["payload_type"] == "USAGE" or units in {"WH", "KWH", "MWH"}:
+            hours = (row["ends"] - row["starts"]).total_seconds() / 3600
+            kw = value * {"WH": 0.001, "KWH": 1.0, "MWH": 1000.0}.get(units, 1.0) / hours if hours > 0 else None
+        else:
+            kw = value * {"W": 0.001, "KW": 1.0, "MW": 1000.0}.get(units, 1.0)
+    return Sample(row["starts"], row["ends"], kw, row["quality"])
+
+
+def _reference(conn, event_id: str, client_id: str) -> dict:
+    """{resource: (baseline, measured)} computed as before: the whole lookback period, the pure functions."""
+    event = verification.load_event(conn, event_id)
+    s = verification.settings_of(event)
+    start, end = event["starts"], event["ends"]
+    slots = baselines.slots(start, end, timedelta(minutes=s["slotMinutes"]))
+    days = max(s["y"] * 2 + 14, 3) if s["baseline"] == "X_OF_Y" else 2
+    since = start - timedelta(days=days, minutes=s["windowMinutes"])
+    kinds: dict = defaultdict(lambda: defaultdict(list))
+    for row in conn.execute(_OLD_READINGS, {"client_id": client_id, "since": since, "until": end}).fetchall():
+        kinds[row["resource_name"]][row["payload_type"]].append(_old_sample(row))
+    found = {}
+    for name, series in kinds.items():
+        samples = series.get("DEMAND") or series.get("USAGE") or []
+        if s["baseline"] == "REPORTED":
+            baseline = baselines.reported_baseline(series.get("BASELINE", []), slots)
+        elif s["baseline"] == "WINDOW":
+            baseline = baselines.window_baseline(samples, start, timedelta(minutes=s["windowMinutes"]), slots)
+        else:
+            baseline = baselines.x_of_y_baseline(
+                samples, start, end, slots, x=s["x"], y=s["y"], excluded_days=verification.event_days(conn, event, s),
+                weekdays_only=s["weekdaysOnly"], adjustment_hours=s["adjustmentHours"],
+                adjustment_gap_hours=s["adjustmentGapHours"], cap=s["cap"], tz=ZoneInfo(s["timezone"]))  # fmt: skip
+        found[name] = (baseline, baselines.measured(samples, slots))
+    return found
+
+
+def test_the_fleet_path_gives_the_reference_figures_to_the_last_bit(app, bl, ven, fleet):
+    rng = random.Random(20260715)
+    for day in SHAPE_DAYS:
+        event_id = fleet["event"]["id"] if day == SHAPE_DAYS[-1] else fleet["meter"]["id"]
+        for descriptors, resources in _shape_reports(rng, day, day == SHAPE_DAYS[-1]):
+            ven.create("/reports", b.report(event_id, payloadDescriptors=descriptors, resources=resources))
+    bl.create("/events", b.event(fleet["program"]["id"], targets=["fleet-a"],
+                                 intervalPeriod={"start": "2026-07-10T09:00:00Z", "duration": "PT1H"}))  # fmt: skip
+    for settings in SHAPE_SETTINGS:
+        _set(bl, fleet["program"]["id"], settings)
+        with app.extensions["vtn"].db.transaction() as conn:
+            [got] = verification.verify_event(conn, fleet["event"]["id"])["vens"]
+            expected = _reference(conn, fleet["event"]["id"], ven.client_id)
+        figures = {r["resourceName"]: ([s["baselineKW"] for s in r["slots"]], [s["measuredKW"] for s in r["slots"]])
+                   for r in got["resources"]}  # fmt: skip
+        assert figures == expected, settings
+        assert sum(v is not None for base, _ in expected.values() for v in base) >= 8, settings  # not all missing
+    _set(bl, fleet["program"]["id"], SHAPE_SETTINGS[0])
+    with app.extensions["vtn"].db.transaction() as conn:  # which path answered: cells, samples, or nothing at all
+        event = verification.load_event(conn, fleet["event"]["id"])
+        known = fleet_data.known(conn, [ven.client_id])
+        longest = known.bounds[ven.client_id]
+        plan = windows.plan(event["starts"], event["ends"], verification.settings_of(event), set(), longest)
+        read = fleet_data.read(conn, plan, [ven.client_id], known)[ven.client_id]
+    assert read["export"]["USAGE"].values and not read["export"]["USAGE"].samples
+    assert read["sub"]["USAGE"].samples and not read["sub"]["USAGE"].values
+    assert not read["night"]["USAGE"].values and not read["night"]["USAGE"].samples

@@ -221,19 +221,23 @@ def settlement():
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write; FILE.sig beside it.")
 def settlement_export(program_id, since, until, fmt, per_resource, out):
     """Write a program's settlement rows as CSV or JSON, and its detached Ed25519 signature (FILE.sig)."""
+    from .verify import results, signing
     from .verify import settlement as settlement_module
-    from .verify import signing
-    from .verify.verification import settlement_rows
     from .wire.fields import format_datetime
 
     if until <= since:
         raise click.BadParameter("--until must be later than --since", param_hint="--until")
     database = _database(config_module.from_env())
     with database.transaction() as conn:
-        total, rows = settlement_rows(conn, program_id, since, until, per_resource)
+        event_ids = results.events_in(conn, program_id, since, until)
+        with click.progressbar(results.stale(conn, event_ids), label="verifying events", file=sys.stderr) as bar:
+            for event_id in bar:
+                results.refresh(conn, event_id, database.transaction)
+        read = results.settlement_lines if fmt == "csv" else results.settlement_rows
+        total, rows = read(conn, event_ids, per_resource)
         with click.progressbar(rows, length=total, label="settlement rows", file=sys.stderr) as bar:
             if fmt == "csv":
-                chunks = settlement_module.render_csv(bar)
+                chunks = settlement_module.render_lines(bar)
             else:
                 meta = {
                     "programID": program_id,
@@ -278,16 +282,23 @@ def verify():
 @verify.command("event")
 @click.argument("event_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole verification as JSON.")
-def verify_event(event_id, as_json):
+@click.option(
+    "--detail",
+    type=click.Choice(["slots", "resources", "vens"]),
+    default="slots",
+    show_default=True,
+    help="With --json: per-resource slots, per-resource figures only, or VENs only.",
+)
+def verify_event(event_id, as_json, detail):
     """Per-VEN (fleet) baseline, measured, shed and export of one event, as the API gives them."""
     from .errors import VTNError
-    from .verify.verification import verify_event as run
+    from .verify.results import answer
     from .wire.fields import format_datetime
 
     database = _database(config_module.from_env())
     try:
         with database.transaction() as conn:
-            result = run(conn, event_id)
+            result = answer(conn, event_id, detail if as_json else "vens", database.transaction)
     except VTNError as exc:
         click.echo(exc.detail, err=True)
         sys.exit(1)

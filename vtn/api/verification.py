@@ -12,13 +12,20 @@ from ..auth.identity import requires
 from ..auth.scopes import READ_ALL, WRITE_PROGRAMS
 from ..errors import BadRequest
 from ..store import verification_settings as settings_store
-from ..verify import settlement, signing, verification
+from ..verify import figures, results, settlement, signing
 from ..wire.fields import format_datetime
 from ..wire.verification import VerificationSettings
 from .common import body, db, object_id, query, transaction
 
 bp = Blueprint("verification", __name__)
 PREFIX = "/vtn/v1"
+
+
+class VerificationQuery(Schema):
+    """GET .../verification: detail slots (all, the default), resources (no per-resource slots) or vens (no
+    resources)."""
+
+    detail = fields.String(load_default="slots", validate=validate.OneOf(figures.DETAILS))
 
 
 class SettlementQuery(Schema):
@@ -52,8 +59,9 @@ def put_verification_settings(program_id, caller):
 @requires(READ_ALL)
 def get_event_verification(event_id, caller):
     """Baseline, measured, shed, export and compliance of one event, per VEN and resource."""
+    detail = query(VerificationQuery())["detail"]
     with db().transaction() as conn:
-        result = verification.verify_event(conn, object_id(event_id, "eventID"))
+        result = results.answer(conn, object_id(event_id, "eventID"), detail, helper=db().transaction)
     return current_app.response_class(_json(result), mimetype="application/json")
 
 
@@ -65,14 +73,17 @@ def get_settlement(program_id, caller):
     program_id = object_id(program_id, "programID")
     with db().transaction() as conn:
         settings_store.get_settings(conn, program_id)
-        _count, rows = verification.settlement_rows(conn, program_id, args["since"], args["until"], args["perResource"])
-        meta = {
-            "programID": program_id,
-            "since": format_datetime(args["since"]),
-            "until": format_datetime(args["until"]),
-            "perResource": args["perResource"],
-        }
-        chunks = settlement.render_csv(rows) if args["format"] == "csv" else settlement.render_json(rows, meta)
+        event_ids = results.settled(conn, program_id, args["since"], args["until"], helper=db().transaction)
+        if args["format"] == "csv":
+            chunks = settlement.render_lines(results.settlement_lines(conn, event_ids, args["perResource"])[1])
+        else:
+            meta = {
+                "programID": program_id,
+                "since": format_datetime(args["since"]),
+                "until": format_datetime(args["until"]),
+                "perResource": args["perResource"],
+            }
+            chunks = settlement.render_json(results.settlement_rows(conn, event_ids, args["perResource"])[1], meta)
         data = "".join(chunks).encode("utf-8")
         kid, signature = signing.sign(conn, data)
     response = current_app.response_class(data, mimetype="text/csv" if args["format"] == "csv" else "application/json")
@@ -106,4 +117,13 @@ def _check_timezone(name: str) -> None:
 def _json(result: dict) -> str:
     import json
 
-    return json.dumps(result, default=lambda v: format_datetime(v) if isinstance(v, datetime) else str(v))
+    formatted: dict = {}  # a verification repeats its slots' few date-times on every resource
+
+    def default(value):
+        if not isinstance(value, datetime):
+            return str(value)
+        if value not in formatted:
+            formatted[value] = format_datetime(value)
+        return formatted[value]
+
+    return json.dumps(result, default=default)

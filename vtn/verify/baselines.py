@@ -7,10 +7,11 @@ and a baseline that cannot be computed from complete data is None rather than gu
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from math import fsum
 from statistics import fmean
 from typing import NamedTuple
 
@@ -31,7 +32,7 @@ class Sample:
 Slot = tuple[datetime, datetime]  # one verification interval [start, end) of the event
 
 
-class _Day(NamedTuple):
+class Day(NamedTuple):
     """An eligible baseline day: how many whole days before the event, its per-slot kW, its event-window kWh."""
 
     back: int
@@ -57,7 +58,7 @@ def slots(start: datetime, end: datetime, step: timedelta = timedelta(minutes=15
     return out
 
 
-def _hours(span: timedelta) -> float:
+def span_hours(span: timedelta) -> float:
     """A timedelta in hours."""
     return span / _HOUR
 
@@ -104,7 +105,7 @@ def average_kw(samples: Sequence[Sample], slot: Slot) -> float | None:
     pieces = _pieces(samples, slot)
     if not _covers(pieces, slot):
         return None
-    weights = [_hours(stop - start) for start, stop, _ in pieces]
+    weights = [span_hours(stop - start) for start, stop, _ in pieces]
     return sum(weight * kw for weight, (_, _, kw) in zip(weights, pieces, strict=True)) / sum(weights)
 
 
@@ -137,19 +138,49 @@ def _shift(moment: datetime, days: int, tz: tzinfo) -> datetime:
     return (moment.astimezone(tz) - timedelta(days=days)).astimezone(UTC)
 
 
-def _shift_slot(slot: Slot, days: int, tz: tzinfo) -> Slot:
+def shift_slot(slot: Slot, days: int, tz: tzinfo) -> Slot:
     """The slot at the same time of day in ``tz``, ``days`` whole days earlier."""
     return _shift(slot[0], days, tz), _shift(slot[1], days, tz)
 
 
-def _day(samples: Sequence[Sample], window: Slot, slots: Sequence[Slot], back: int, tz: tzinfo) -> _Day | None:
+def _day(samples: Sequence[Sample], window: Slot, slots: Sequence[Slot], back: int, tz: tzinfo) -> Day | None:
     """The day ``back`` days before the event when its data covers the event window and every slot, else None."""
-    shifted = _shift_slot(window, back, tz)
-    average = average_kw(samples, shifted)
-    kws = _complete([average_kw(samples, _shift_slot(slot, back, tz)) for slot in slots])
-    if average is None or kws is None:
+    shifted = shift_slot(window, back, tz)
+    return eligible_day(
+        back,
+        average_kw(samples, shifted),
+        [average_kw(samples, shift_slot(slot, back, tz)) for slot in slots],
+        span_hours(shifted[1] - shifted[0]),
+    )
+
+
+def eligible_day(back: int, average: float | None, kws: Sequence[float | None], hours: float) -> Day | None:
+    """A candidate day from its event-window average and per-slot kW; None unless all of them are known."""
+    complete = _complete(kws)
+    if average is None or complete is None:
         return None
-    return _Day(back, kws, average * _hours(shifted[1] - shifted[0]))
+    return Day(back, complete, average * hours)
+
+
+def candidate_backs(
+    event_day: date, *, excluded_days: AbstractSet[date], weekdays_only: bool, limit: int
+) -> Iterator[int]:
+    """How many days back each candidate day is (1, 2, ... up to ``limit``), leaving out weekends and event days."""
+    for back in range(1, limit + 1):
+        day = event_day - timedelta(days=back)
+        if not ((weekdays_only and day.weekday() >= 5) or day in excluded_days):
+            yield back
+
+
+def choose(days: Iterable[Day | None], *, x: int, y: int) -> list[Day] | None:
+    """The X highest of the first Y eligible days (None entries are ineligible); None when fewer than X."""
+    found: list[Day] = []
+    for day in days:
+        if day is not None:
+            found.append(day)
+            if len(found) == y:
+                break
+    return _highest(found, x) if len(found) >= x else None
 
 
 def _candidate_days(
@@ -157,32 +188,23 @@ def _candidate_days(
     window: Slot,
     slots: Sequence[Slot],
     *,
-    y: int,
     excluded_days: AbstractSet[date],
     weekdays_only: bool,
     tz: tzinfo,
-) -> list[_Day]:
-    """The (at most) Y most recent eligible days before the event day, most recent first."""
+) -> Iterator[Day | None]:
+    """The candidate days before the event day, most recent first, while there are data that far back."""
     starts = _usable(samples).starts
     if not starts:
-        return []
+        return
     earliest, event_day = starts[0], window[0].astimezone(tz).date()
-    found: list[_Day] = []
-    back = 0
-    while len(found) < y:
-        back += 1
+    limit = (event_day - earliest.astimezone(tz).date()).days + 1
+    for back in candidate_backs(event_day, excluded_days=excluded_days, weekdays_only=weekdays_only, limit=limit):
         if _shift(window[0], back, tz) < earliest:  # no data that far back: no older day can be eligible
-            break
-        day = event_day - timedelta(days=back)
-        if (weekdays_only and day.weekday() >= 5) or day in excluded_days:
-            continue
-        candidate = _day(samples, window, slots, back, tz)
-        if candidate is not None:
-            found.append(candidate)
-    return found
+            return
+        yield _day(samples, window, slots, back, tz)
 
 
-def _highest(days: list[_Day], x: int) -> list[_Day]:
+def _highest(days: list[Day], x: int) -> list[Day]:
     """The X days with the most event-window energy; ties go to the more recent (the input is most recent first)."""
     return sorted(days, key=lambda day: -day.kwh)[:x]
 
@@ -192,24 +214,23 @@ def _clamp(ratio: float, cap: float | None) -> float:
     return ratio if cap is None else min(max(ratio, 1 - cap), 1 + cap)
 
 
-def _adjustment(
-    samples: Sequence[Sample],
-    event_start: datetime,
-    chosen: list[_Day],
-    *,
-    hours: float,
-    gap_hours: float,
-    cap: float | None,
-    tz: tzinfo,
-) -> float:
-    """The same-day adjustment ratio (event day / chosen days, clamped); 1 when it cannot be computed."""
+def adjustment_window(event_start: datetime, hours: float, gap_hours: float) -> Slot:
+    """The same-day adjustment window: ``hours`` long, ending ``gap_hours`` before the event."""
     end = event_start - timedelta(hours=gap_hours)
-    window = (end - timedelta(hours=hours), end)
-    actual = average_kw(samples, window)
-    typical = _complete([average_kw(samples, _shift_slot(window, day.back, tz)) for day in chosen])
-    if actual is None or not typical or fmean(typical) == 0:
+    return end - timedelta(hours=hours), end
+
+
+def ratio(actual: float | None, typical: Sequence[float | None], cap: float | None) -> float:
+    """The same-day adjustment ratio (event day / chosen days, clamped); 1 when it cannot be computed."""
+    known = _complete(typical)
+    if actual is None or not known or fmean(known) == 0:
         return 1.0
-    return _clamp(actual / fmean(typical), cap)
+    return _clamp(actual / fmean(known), cap)
+
+
+def mean_of(chosen: list[Day], factor: float = 1.0) -> list[float]:
+    """Per slot, ``factor`` times the mean kW of the chosen days (statistics.fmean's fsum / n, without its checks)."""
+    return [factor * (fsum(column) / len(column)) for column in zip(*(day.kws for day in chosen), strict=True)]
 
 
 def x_of_y_baseline(
@@ -232,16 +253,16 @@ def x_of_y_baseline(
         raise ValueError("need 1 <= x <= y")
     window = (event_start, event_end)
     samples = _usable(samples)  # indexed once for the whole walk back
-    days = _candidate_days(samples, window, slots, y=y, excluded_days=excluded_days, weekdays_only=weekdays_only, tz=tz)
-    if len(days) < x:
+    days = _candidate_days(samples, window, slots, excluded_days=excluded_days, weekdays_only=weekdays_only, tz=tz)
+    chosen = choose(days, x=x, y=y)
+    if chosen is None:
         return [None] * len(slots)
-    chosen = _highest(days, x)
-    ratio = 1.0
+    factor = 1.0
     if adjustment_hours is not None:
-        ratio = _adjustment(
-            samples, event_start, chosen, hours=adjustment_hours, gap_hours=adjustment_gap_hours, cap=cap, tz=tz
-        )
-    return [ratio * fmean(column) for column in zip(*(day.kws for day in chosen), strict=True)]
+        adjust = adjustment_window(event_start, adjustment_hours, adjustment_gap_hours)
+        typical = [average_kw(samples, shift_slot(adjust, day.back, tz)) for day in chosen]
+        factor = ratio(average_kw(samples, adjust), typical, cap)
+    return mean_of(chosen, factor)
 
 
 def energy_kwh(kws: Sequence[float | None], slots: Sequence[Slot]) -> float | None:
@@ -249,4 +270,4 @@ def energy_kwh(kws: Sequence[float | None], slots: Sequence[Slot]) -> float | No
     values = _complete(kws)
     if values is None:
         return None
-    return sum(kw * _hours(end - start) for kw, (start, end) in zip(values, slots, strict=True))
+    return sum(kw * span_hours(end - start) for kw, (start, end) in zip(values, slots, strict=True))

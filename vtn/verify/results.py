@@ -89,9 +89,7 @@ LEFT JOIN (SELECT client_id, min(ven_name) AS ven_name FROM ven GROUP BY client_
 ORDER BY e.n, x.ord"""
 _WHICH = {False: "x.resource_name = ''", True: "x.resource_name <> ''"}
 
-_COUNT = """
-SELECT count(*) AS n FROM verification_result
-WHERE event_id = ANY(%(ids)s) AND (resource_name <> '') = %(per_resource)s"""
+_COUNT = "SELECT count(*) AS n FROM verification_result x WHERE x.event_id = ANY(%(ids)s) AND {which}"
 
 _FIGURES = ("baselineKWh", "measuredKWh", "shedKWh", "exportedKWh", "maxShedKW", "compliant", "completeness")
 
@@ -137,9 +135,13 @@ def refresh(conn, event_id: str, helper=None, detail: str = "resources") -> dict
     conn.execute("DELETE FROM verification_result WHERE event_id = %(id)s", {"id": event_id})
     with conn.cursor() as cur, cur.copy(_COPY) as copy:
         copy.set_types(_COPY_TYPES)
-        for row in rows:
+        for row in sorted(rows, key=_is_resource):  # the VEN rows together: per-VEN files read few pages
             copy.write_row(row)
     return presented
+
+
+def _is_resource(row: tuple) -> bool:
+    return row[3] != ""
 
 
 def load(conn, event_id: str) -> figures.Verified:
@@ -208,7 +210,7 @@ def _heads(conn, query: dict) -> dict[str, tuple]:
 
 
 def _count(conn, query: dict) -> int:
-    return conn.execute(_COUNT, query).fetchone()["n"]
+    return conn.execute(_COUNT.format(which=_WHICH[query["per_resource"]]), query).fetchone()["n"]
 
 
 def _fetched(conn, sql: str, query: dict) -> Iterator[tuple]:

@@ -140,30 +140,3 @@ def _x_of_y(series, context: _Context) -> list:
         typical = [series.span(context.adjustments[day.back]) for day in chosen]
         factor = baselines.ratio(series.span(plan.adjustment), typical, settings["cap"])
     return baselines.mean_of(chosen, factor)
-
-
-def _baseline(kinds: dict, series, context: _Context) -> list:
-    method, plan = context.settings["baseline"], context.plan
-    if method == "REPORTED":
-        reported = kinds.get("BASELINE")
-        return reported.cells(plan.event) if reported else context.nothing
-    if method == "WINDOW":
-        return [series.span(plan.baseline) if series else None] * len(context.slots)
-    return _x_of_y(series, context)
-
-
-def _x_of_y(series, context: _Context) -> list:
-    """baselines.x_of_y_baseline, over the plan's candidate days."""
-    settings, plan = context.settings, context.plan
-    if not 1 <= settings["x"] <= settings["y"]:
-        raise ValueError("need 1 <= x <= y")
-    if series is None:
-        return context.nothing
-    chosen = baselines.choose(map(series.day, plan.days), x=settings["x"], y=settings["y"])
-    if chosen is None:
-        return context.nothing
-    factor = 1.0
-    if plan.adjustment is not None:
-        typical = [series.span(context.adjustments[day.back]) for day in chosen]
-        factor = baselines.ratio(series.span(plan.adjustment), typical, settings["cap"])
-    return baselines.mean_of(chosen, factor)

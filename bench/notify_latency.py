@@ -33,6 +33,7 @@ import requests
 from paho.mqtt.enums import CallbackAPIVersion
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import procs  # noqa: E402
 from tests.mosquitto import Mosquitto  # noqa: E402
 from tests.pg import with_database  # noqa: E402
 from tests.served import VTN, ServedVTN, free_port, vtn_env  # noqa: E402
@@ -135,32 +136,14 @@ def listen_mqtt(port: int, suffix: str) -> None:
     client.loop_forever()
 
 
-class Served(ServedVTN):
-    """`vtn serve` whose start-up wait tolerates slow health answers on a busy machine."""
-
-    def _wait(self, seconds: float = 60) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"vtn serve exited: {self.output()}")
-            try:
-                if requests.get(f"{self.base}/health", timeout=5).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("vtn serve did not become healthy")
-
-    def delivery_pid(self) -> int:
-        """The pid of the `vtn worker` that `vtn serve` runs beside gunicorn."""
-        for _ in range(100):
-            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-            for child in children:
-                if b"worker" in Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0"):
-                    return int(child)
-            time.sleep(0.1)
-        raise RuntimeError("no delivery worker beside vtn serve")
+def delivery_pid(vtn: ServedVTN) -> int:
+    """The pid of the `vtn worker` that `vtn serve` runs beside gunicorn."""
+    for _ in range(100):
+        _, delivery = procs.split_children(vtn.process.pid)
+        if delivery:
+            return delivery[0]
+        time.sleep(0.1)
+    raise RuntimeError("no delivery worker beside vtn serve")
 
 
 def profiler(pid: int, out: str) -> subprocess.Popen:
@@ -256,9 +239,9 @@ def measure(
             broker, mqtt_env = start_broker(database_url)
             env.update(mqtt_env)
             counter = Listener("mqtt", str(broker.port))
-        vtn = Served(database_url, workers=workers, **env)
+        vtn = ServedVTN(database_url, workers=workers, **env)
         populate(database_url, vens, f"http://127.0.0.1:{receiver.port}", secret)
-        spy = (lambda: profiler(vtn.delivery_pid(), profile)) if profile else None
+        spy = (lambda: profiler(delivery_pid(vtn), profile)) if profile else None
         return run_rounds(vtn, bl_session(vtn.api, secret), vens, rounds, receiver, counter, spy)
     finally:
         for part in (vtn, counter, receiver, broker):

@@ -63,13 +63,13 @@ class ServedVTN:
         )
         self._wait()
 
-    def _wait(self, seconds: float = 30) -> None:
+    def _wait(self, seconds: float = 60) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"vtn serve exited: {self.output()}")
             try:
-                if requests.get(f"{self.base}/health", timeout=1).status_code == 200:
+                if requests.get(f"{self.base}/health", timeout=5).status_code == 200:
                     return
             except requests.RequestException:  # refused while starting, or slow on a busy machine
                 pass

@@ -94,3 +94,32 @@ def test_chain_stays_whole_under_concurrent_writes_from_two_workers(served, data
         assert all(r.status_code == 201 for r in pool.map(create, range(40)))
     out = vtn_command(database_url, "audit", "verify")  # 40 programs, and the clients made on the way
     assert out.startswith("ok: ") and int(out.split()[1]) >= 40 and "chain intact" in out
+
+
+def _random_value(rng, depth=0):
+    """A JSON value of the kinds a stored document holds, with floats of every magnitude and odd strings."""
+    kind = rng.randrange(7 if depth < 3 else 4)
+    if kind == 0:
+        return rng.choice([rng.uniform(-5, 5), 10 ** rng.uniform(-12, 24), -(10 ** rng.uniform(-12, 24)), 0.0, -0.0])
+    if kind == 1:
+        return rng.choice([rng.randrange(-(2**70), 2**70), rng.randrange(-1000, 1000)])
+    if kind == 2:
+        return "".join(rng.choice('aé\x00\x1f\x7f"\\\n\u2028😀1e5') for _ in range(rng.randrange(6)))
+    if kind == 3:
+        return rng.choice([True, False, None])
+    if kind in (4, 5):
+        return {f"k{rng.randrange(50)}{rng.choice('aZé')}": _random_value(rng, depth + 1) for _ in range(4)}
+    return [_random_value(rng, depth + 1) for _ in range(4)]
+
+
+def test_canonical_json_is_the_standard_librarys():
+    """The fast canonical form is byte for byte json.dumps(sort_keys, compact, ensure_ascii=False); parse() too."""
+    import json
+    import random
+
+    rng = random.Random(20261127)
+    for _ in range(3000):
+        document = {"id": "x", "value": _random_value(rng)}
+        expected = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert audit.canonical(document) == expected.encode("utf-8")
+        assert audit.parse(expected) == json.loads(expected)

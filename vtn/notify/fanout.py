@@ -66,7 +66,7 @@ END"""
 
 # The object as this reader may see it (target hiding for VENs).
 _OBJECT = """CASE WHEN c.object_type IN ('PROGRAM', 'EVENT') AND NOT r.sees_all
-             THEN jsonb_set(c.object, '{targets}', to_jsonb(visible_targets(c.targets, r.shown)))
+             THEN jsonb_set(c.object::jsonb, '{targets}', to_jsonb(visible_targets(c.targets, r.shown)))::json
              ELSE c.object END"""
 
 # A subscription can only match changes of the object types it names (its `objects` column).

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
+from psycopg.types.json import Json
 
 from ..errors import NotFound
 from ..notify import outbox
-from . import events, jsonb, owner, readings
+from . import events, owner, readings
 from .wire_json import fetch_page, object_sql, page_sql
 
 _COLUMNS = """id, created, modified, client_id, event_id, program_id, client_name, report_name, payload_descriptors,
@@ -80,8 +80,9 @@ def _values(conn, caller, report: dict) -> dict:
         "program_id": event["program_id"],
         "client_name": report["client_name"],
         "report_name": report["report_name"],
-        "payload_descriptors": jsonb(report["payload_descriptors"]),
-        "resources": jsonb(report["resources"]),
+        # json columns (migration 011): sent as json, not jsonb, or PostgreSQL would parse a jsonb tree first.
+        "payload_descriptors": None if report["payload_descriptors"] is None else Json(report["payload_descriptors"]),
+        "resources": Json(report["resources"]),
     }
 
 
@@ -133,8 +134,7 @@ def _recorded(conn, operation: str, row: dict, report: dict | None) -> str:
         readings.index_report(
             conn, {**row, "payload_descriptors": report["payload_descriptors"], "resources": report["resources"]}
         )
-    document = json.loads(row["body"])
     outbox.record(
-        conn, "REPORT", operation, row, program_id=row["program_id"], owner=row["client_id"], document=document
+        conn, "REPORT", operation, row, program_id=row["program_id"], owner=row["client_id"], text=row["body"]
     )
     return row["body"]

@@ -1,9 +1,10 @@
 """Kept pages of events (store/page_cache.py): served only while nothing they depend on has changed."""
 
+import psycopg
 import pytest
 
 from tests import builders
-from vtn.store.page_cache import PageCache
+from vtn.store.page_cache import PageCache, read_version
 
 
 @pytest.fixture
@@ -58,3 +59,49 @@ def test_cache_keeps_to_its_budget_and_checks_versions():
     assert cache.get("a", 1) is None and cache.get(9, 1) == "z" * 20
     cache.put("big", 1, "w" * 60)  # more than a quarter of the budget: not kept
     assert cache.get("big", 1) is None
+
+
+def test_kept_queries_are_per_query_string_and_never_keep_an_error(bl, ven, granted):
+    program_id, _ = granted
+    one = bl.post("/events", json=builders.event(program_id, targets=["feeder-1"])).get_json()["id"]
+    for _ in range(2):
+        assert ven.get("/events", query={"limit": "51"}).status_code == 400
+        assert ven.get("/events", query={"skip": "x"}).status_code == 400
+    assert ids(ven, targets="feeder-1") == [one]
+    assert ids(ven, targets="feeder-3") == []
+    assert ids(ven, targets="feeder-1", limit="0") == []
+    assert ids(ven, targets="feeder-1") == [one]
+
+
+@pytest.fixture
+def conn(database_url):
+    """A connection in autocommit, as Database.statements() lends one."""
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        yield connection
+
+
+def test_read_version_leaves_no_statement_behind(conn):
+    first = read_version(conn)
+    conn.execute("DEALLOCATE ALL")  # what psycopg sends after a rollback: nothing of ours to lose
+    conn.execute("UPDATE read_version SET n = n + 1")
+    assert read_version(conn) == first + 1
+    assert conn.execute("SELECT count(*) FROM pg_prepared_statements").fetchone()[0] == 0
+
+
+def test_read_version_inside_a_transaction_reads_in_it(conn):
+    before = read_version(conn)
+    with conn.transaction():
+        conn.execute("UPDATE read_version SET n = n + 1")
+        assert read_version(conn) == before + 1
+        assert conn.pgconn.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+
+
+def test_read_version_raises_what_psycopg_raises(conn, database_url):
+    conn.execute("SET search_path TO pg_catalog")  # no read_version table here
+    with pytest.raises(psycopg.errors.UndefinedTable):
+        read_version(conn)
+    conn.execute("SET search_path TO public")
+    with psycopg.connect(database_url, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", (conn.info.backend_pid,))
+    with pytest.raises(psycopg.OperationalError):
+        read_version(conn)

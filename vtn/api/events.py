@@ -6,17 +6,18 @@ from ..auth.identity import requires
 from ..auth.scopes import READ_TARGETS, WRITE_EVENTS
 from ..store import events as store
 from ..wire.events import Event, EventQuery, EventRequest
-from .common import body, object_id, query, respond, respond_json, transaction, vtn
+from .common import body, kept_query, object_id, respond, respond_json, transaction, vtn
 
 bp = Blueprint("events", __name__)
 EVENT = Event()
+_EVENT_QUERY = kept_query(EventQuery())
 
 
 @bp.get("/events")
 @requires(READ_TARGETS)
 def search_all_events(caller):
     """List the events the caller may read (programID, targets, active)."""
-    args = query(EventQuery())
+    args = _EVENT_QUERY()
     with vtn().db.statements() as conn:  # the most frequent request of all: no BEGIN/COMMIT round trips
         return respond_json(store.list_events(conn, caller, **args, cache=vtn().pages))
 

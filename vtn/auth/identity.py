@@ -14,13 +14,14 @@ _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="openadr3"'}
 
 def current_caller() -> Caller:
     """The caller of this request, from its Authorization header (cached for the request)."""
-    if "caller" not in g:
+    caller = g.get("caller")
+    if caller is None:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("This endpoint needs an access token (Authorization: Bearer).", headers=_CHALLENGE)
-        g.caller = current_app.extensions["vtn"].tokens.verify(token.strip())
-    return g.caller
+        caller = g.caller = current_app.extensions["vtn"].tokens.verify(token.strip())
+    return caller
 
 
 def requires(scope: str):

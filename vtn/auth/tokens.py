@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import jwt
@@ -16,6 +17,7 @@ from ..store import clients as client_store
 from .scopes import ALL_SCOPES, ROLE_SCOPES
 
 _INVALID = {"WWW-Authenticate": 'Bearer realm="openadr3", error="invalid_token"'}
+_VERIFIED_TOKENS = 4096  # per worker: more than the live tokens of a 1,000-VEN fleet polling every few seconds
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,49 @@ class Caller:
         return "read_all" in self.scopes
 
 
+class VerifiedTokens:
+    """Tokens whose signature and claims this worker has checked: token string -> (caller, exp), bounded.
+
+    Only what a token proves by itself is kept (its signature and claims), and only until its ``exp``: an
+    Ed25519 verification costs more than the rest of a kept poll. Anything that can change while a token is
+    unexpired (a client disabled, a signing key retired) must not be folded in here: it is checked on every
+    request after get(), in LocalTokens.verify, so that a revocation takes effect at once.
+    """
+
+    def __init__(self, size: int = _VERIFIED_TOKENS, clock=time.time):
+        self.size = size
+        self._clock = clock
+        self._tokens: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> Caller | None:
+        """The caller of a token verified before, while ``time.time() < exp`` (PyJWT's own test); else None."""
+        found = self._tokens.get(token)
+        if found is None:
+            return None
+        if self._clock() < found[1]:
+            return found[0]
+        with self._lock:
+            self._tokens.pop(token, None)
+        return None
+
+    def put(self, token: str, caller: Caller, exp: int) -> None:
+        """Keep a verified token, dropping the expired, then the oldest, beyond the bound."""
+        with self._lock:
+            self._tokens[token] = (caller, exp)
+            if len(self._tokens) > self.size:
+                now = self._clock()
+                for stale in [t for t, (_, e) in self._tokens.items() if e <= now]:
+                    del self._tokens[stale]
+                while len(self._tokens) > self.size:
+                    self._tokens.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every kept token (e.g. when the signing keys change)."""
+        with self._lock:
+            self._tokens.clear()
+
+
 class LocalTokens:
     """Tokens the VTN issues itself at /auth/token, verified with the keys in the database."""
 
@@ -42,6 +87,7 @@ class LocalTokens:
         self._signing = None
         self._public: dict = {}
         self._loaded_at = 0.0
+        self._verified = VerifiedTokens()
 
     def issue(self, client_id: str, role: str, scopes: tuple[str, ...]) -> tuple[str, int]:
         """A signed access token for this client and its expiry in seconds."""
@@ -81,6 +127,15 @@ class LocalTokens:
 
     def verify(self, token: str) -> Caller:
         """The caller a valid token names; Unauthorized for anything else."""
+        caller = self._verified.get(token)
+        if caller is None:
+            caller, exp = self._verify_signature_and_claims(token)
+            self._verified.put(token, caller, exp)
+        # Revocation (a disabled client, a retired key) belongs here, checked on every request, cached or not.
+        return caller
+
+    def _verify_signature_and_claims(self, token: str) -> tuple[Caller, int]:
+        """The caller and expiry of a token whose signature, issuer, audience and times are valid."""
         try:
             kid = jwt.get_unverified_header(token).get("kid", "")
             key = self._key(kid)
@@ -99,7 +154,7 @@ class LocalTokens:
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"The access token is invalid: {exc}.", headers=_INVALID) from exc
         scopes = frozenset(str(claims.get("scope", "")).split()) & set(ALL_SCOPES)
-        return Caller(client_id=str(claims["sub"]), role=claims.get("role"), scopes=scopes)
+        return Caller(client_id=str(claims["sub"]), role=claims.get("role"), scopes=scopes), int(claims["exp"])
 
 
 class ExternalTokens:

@@ -12,12 +12,32 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-_VERSION = "SELECT n FROM read_version"
+import psycopg
+from psycopg import errors
+from psycopg.pq import ConnStatus, ExecStatus, TransactionStatus
+from psycopg.rows import tuple_row
+
+_VERSION = b"SELECT n FROM read_version"
 
 
 def read_version(conn) -> int:
-    """The current read version (in this statement's snapshot)."""
-    return conn.execute(_VERSION).fetchone()["n"]
+    """The current read version, read by a statement of its own (its own snapshot) on an idle connection."""
+    pgconn = conn.pgconn
+    if pgconn.transaction_status != TransactionStatus.IDLE:  # inside a transaction: read in it, through psycopg
+        return conn.cursor(row_factory=tuple_row).execute(_VERSION).fetchone()[0]
+    # Every poll runs this: straight through libpq, which sends, waits and reads without holding the GIL. Through
+    # psycopg's execute (it sends holding the GIL) a served worker spent ~0.3 ms more CPU per poll. Unnamed, so no
+    # statement outlives the call (psycopg deallocates named ones after a rollback); PostgreSQL plans it anew, ~80 us.
+    return int(_checked(pgconn, pgconn.exec_params(_VERSION, None)).get_value(0, 0))
+
+
+def _checked(pgconn, result):
+    """The result if it succeeded; else the exception psycopg itself would raise for it."""
+    if result.status in (ExecStatus.TUPLES_OK, ExecStatus.COMMAND_OK):
+        return result
+    if pgconn.status != ConnStatus.OK:  # the connection is lost: OperationalError, as psycopg raises (a 503)
+        raise psycopg.OperationalError(result.error_message.decode("utf-8", "replace").strip())
+    raise errors.error_from_result(result)
 
 
 class PageCache:

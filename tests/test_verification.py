@@ -296,6 +296,20 @@ def _settlement_rows(result: dict, per_resource: bool):
                    figures.quality(part["completeness"]))  # fmt: skip
 
 
+def test_a_computed_answer_is_stored_once_sent(app, bl, ven, parties, fleet):
+    """The endpoint gives the answer's length and stores the result after the body: the client need not wait."""
+    event_id = fleet["event"]["id"]
+    ven.create("/reports", _report(event_id, EVENT_DAY, 0.0))
+    auditor = parties("auditor")
+    response = auditor.http.get(f"/vtn/v1/events/{event_id}/verification",
+                                headers={"Authorization": f"Bearer {auditor.token}"})  # fmt: skip
+    assert response.status_code == 200 and _computed(app, event_id) is None  # the body is not read yet
+    body = response.get_data()
+    assert int(response.headers["Content-Length"]) == len(body) and _computed(app, event_id) is not None
+    assert _verify(auditor, event_id) == json.loads(body)  # now from the stored result
+    assert response.headers["Content-Type"] == "application/json"
+
+
 def test_csv_numbers_format_as_the_rounded_values_do():
     rng = random.Random(7)
     values = [rng.uniform(-2000, 2000) for _ in range(2000)] + [rng.uniform(-1, 1) * 10.0**e for e in range(-9, 12)]
@@ -510,6 +524,6 @@ def test_the_fleet_path_gives_the_reference_figures_to_the_last_bit(app, bl, ven
         longest = known.bounds[ven.client_id]
         plan = windows.plan(event["starts"], event["ends"], verification.settings_of(event), set(), longest)
         read = fleet_data.read(conn, plan, [ven.client_id], known)[ven.client_id]
-    assert read["export"]["USAGE"].values and not read["export"]["USAGE"].samples
-    assert read["sub"]["USAGE"].samples and not read["sub"]["USAGE"].values
-    assert not read["night"]["USAGE"].values and not read["night"]["USAGE"].samples
+    assert read["export"]["USAGE"].in_cells() and not read["export"]["USAGE"].samples
+    assert read["sub"]["USAGE"].samples and not read["sub"]["USAGE"].in_cells()
+    assert not read["night"]["USAGE"].in_cells() and not read["night"]["USAGE"].samples

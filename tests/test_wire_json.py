@@ -18,7 +18,7 @@ FULL_EVENT = {
             "intervalPeriod": {"start": "2026-07-01T17:00:00Z", "duration": "PT30M"},
             "payloads": [
                 {"type": "IMPORT_CAPACITY_LIMIT", "values": [0, 7.25, -1e-7, 12345678901234]},
-                {"type": "X_LABELS", "values": ["a\"b", "ünï", True, False]},
+                {"type": "X_LABELS", "values": ['a"b', "ünï", True, False]},
                 {"type": "X_CURVE", "values": [{"x": 1.5, "y": -2}]},
             ],
         },

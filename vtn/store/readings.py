@@ -51,15 +51,16 @@ SELECT client_id, resource_name, payload_type, longest FROM reading_key
 WHERE client_id = ANY(%(clients)s) AND payload_type = ANY(%(types)s)"""
 
 # Per VEN, resource and type: for every reading overlapping a window and the period, window n * WIDTH + the cell
-# it fills exactly (WIDTH - 1 when it fills none), and its usable kW. The cells of window n are steps of step[n]
-# from lo[n], the last one ending at hi[n]. A reading overlapping [lo, hi) starts no earlier than lo - its VEN's
-# longest reading. Grouped by hashing (_PLANNING), the arrays keep the rows' order: window by window, by start
-# (the caller checks it and copes with any other).
+# it fills exactly (WIDTH - 1 when it fills none), and its usable kW; the codes as one bytea of big-endian int32 (one
+# Python object, not an int per reading). The cells of window n are steps of step[n] from lo[n], the last one ending
+# at hi[n]. A reading overlapping [lo, hi) starts no earlier than lo - its VEN's longest reading. Grouped by hashing
+# (_PLANNING), the arrays keep the rows' order: window by window, by start (the caller checks it and copes with any
+# other).
 _WINDOWS = """
 SELECT c.client_id, g.resource_name, g.payload_type, g.cells, g.kws
 FROM unnest(%(clients)s::text[], %(bounds)s::interval[]) AS c(client_id, bound)
 CROSS JOIN LATERAL (
-    SELECT x.resource_name, x.payload_type, array_agg(x.cell) AS cells, array_agg(x.kw) AS kws
+    SELECT x.resource_name, x.payload_type, string_agg(int4send(x.cell), '') AS cells, array_agg(x.kw) AS kws
     FROM (
         SELECT r.resource_name, r.payload_type, r.kw, (p.n - 1)::int * %(width)s + coalesce(
                    CASE WHEN r.starts >= p.lo AND r.ends = least(r.starts + p.step, p.hi)
@@ -142,7 +143,7 @@ def series_keys(conn, clients: list[str], types: list[str]) -> list[tuple]:
 
 
 def window_cells(conn, clients: list, bounds: list, windows: list, types: list, width: int, period: tuple) -> list:
-    """(client, resource, type, cell codes, kWs) for the readings in ``windows`` [(lo, hi, step)] (see _WINDOWS)."""
+    """(client, resource, type, cell codes (bytes), kWs) for the readings in ``windows`` [(lo, hi, step)] (_WINDOWS)."""
     lo, hi, step = (list(column) for column in zip(*windows, strict=True)) if windows else ([], [], [])
     args = {"clients": clients, "bounds": bounds, "lo": lo, "hi": hi, "step": step, "types": types, "width": width}
     with conn.cursor(row_factory=tuple_row) as cur:

@@ -11,6 +11,7 @@ reports; when the snapshot the result was computed in does not see it, the resul
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 from psycopg.rows import tuple_row
@@ -106,38 +107,65 @@ def stale(conn, event_ids: list[str]) -> list[str]:
     return [event_id for event_id in event_ids if event_id in found]
 
 
-def answer(conn, event_id: str, detail: str = "slots", helper=None) -> dict:
+def answer(conn, event_id: str, detail: str = "slots", helper=None, defer=None) -> dict:
     """The event's verification (verification.verify_event's answer): from its stored result when that stands,
-    else computed and stored."""
+    else computed and stored. ``defer``, if given, is handed the storing of a computed result as a function of a
+    connection, to call once the answer is out (the API: after sending it), instead of storing it now."""
     with verification.collecting_later():
         if stale(conn, [event_id]):
-            presented = refresh(conn, event_id, helper, "slots" if detail == "slots" else "resources")
-            return figures.trimmed(presented, detail)
+            fresh = compute(conn, event_id, helper, "slots" if detail == "slots" else "resources")
+            if defer is None:
+                fresh.store(conn)
+            else:
+                defer(fresh.store)
+            return figures.trimmed(fresh.presented, detail)
         return figures.present(load(conn, event_id), detail)
 
 
 def refresh(conn, event_id: str, helper=None, detail: str = "resources") -> dict:
     """Verify the event and store the result (figures, and per-slot kW); returns the answer at ``detail`` (slots or
     resources). ``helper``: as for verification.verify_event."""
+    fresh = compute(conn, event_id, helper, detail)
+    fresh.store(conn)
+    return fresh.presented
+
+
+@dataclass
+class Fresh:
+    """A verification just computed, with what its stored result records of what it was computed from."""
+
+    event: dict
+    snapshot: str  # the database state it read (taken before reading anything)
+    excluded: list
+    verified: figures.Verified
+    presented: dict  # its answer, with detail resources or slots
+
+    def store(self, conn) -> None:
+        """Store it as the event's result (replacing any), in ``conn``'s transaction."""
+        event, event_id = self.event, self.event["id"]
+        with verification.collecting_later():
+            rows = list(_result_rows(event_id, self.verified, self.presented))
+            conn.execute(_RUN, {
+                "event_id": event_id, "method": METHOD, "snapshot": self.snapshot, "modified": event["modified"],
+                "settings": Jsonb(dict(event["settings"])), "excluded": self.excluded,
+                "clients": [ven["client_id"] for ven, _ in self.verified.vens],
+            })  # fmt: skip
+            conn.execute("DELETE FROM verification_result WHERE event_id = %(id)s", {"id": event_id})
+            with conn.cursor() as cur, cur.copy(_COPY) as copy:
+                copy.set_types(_COPY_TYPES)
+                for row in sorted(rows, key=_is_resource):  # the VEN rows together: per-VEN files read few pages
+                    copy.write_row(row)
+
+
+def compute(conn, event_id: str, helper=None, detail: str = "resources") -> Fresh:
+    """Verify the event, presented at ``detail`` (slots or resources), ready to store."""
     snapshot = conn.execute("SELECT pg_current_snapshot()::text AS s").fetchone()["s"]  # before reading anything
     event = verification.load_event(conn, event_id)
     settings = verification.settings_of(event)
     excluded = sorted(verification.event_days(conn, event, settings))
     with verification.collecting_later():
         verified = verification.compute(conn, event_id, helper)
-        presented = figures.present(verified, detail)
-        rows = list(_result_rows(event_id, verified, presented))
-    conn.execute(_RUN, {
-        "event_id": event_id, "method": METHOD, "snapshot": snapshot, "modified": event["modified"],
-        "settings": Jsonb(dict(event["settings"])), "excluded": excluded,
-        "clients": [ven["client_id"] for ven, _ in verified.vens],
-    })  # fmt: skip
-    conn.execute("DELETE FROM verification_result WHERE event_id = %(id)s", {"id": event_id})
-    with conn.cursor() as cur, cur.copy(_COPY) as copy:
-        copy.set_types(_COPY_TYPES)
-        for row in sorted(rows, key=_is_resource):  # the VEN rows together: per-VEN files read few pages
-            copy.write_row(row)
-    return presented
+        return Fresh(event, snapshot, excluded, verified, figures.present(verified, detail))
 
 
 def _is_resource(row: tuple) -> bool:

@@ -10,6 +10,7 @@ cells, overlaps, a window crossing a daylight-saving change) is answered by the 
 from __future__ import annotations
 
 import math
+import struct
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import repeat
@@ -35,14 +36,14 @@ class Window:
     cells: tuple[Slot, ...]
     weights: tuple[float, ...]  # each cell's hours, as the reference weighs a reading that fills it
     total: float  # their sum, in the reference's order
-    codes: list[int] | None  # the cell codes of a window whose cells are the step grid; None if they are not
+    codes: tuple[int, ...] | None  # the cell codes of a window whose cells are the step grid; None if they are not
 
 
 def window(number: int, span: Slot, cells: list[Slot], step: timedelta) -> Window:
     """Window ``number`` of the plan: ``span``, cut into ``cells``."""
     weights = tuple(baselines.span_hours(end - start) for start, end in cells)
     grid = bool(cells) and cells == baselines.slots(*span, step) and len(cells) < WIDTH - 1
-    codes = list(range(number * WIDTH, number * WIDTH + len(cells))) if grid else None
+    codes = tuple(range(number * WIDTH, number * WIDTH + len(cells))) if grid else None
     return Window(span[0], span[1], step, tuple(cells), weights, sum(weights), codes)
 
 
@@ -105,18 +106,33 @@ def plan(start: datetime, end: datetime, settings: dict, excluded: set[date], lo
     return result
 
 
+class Layout(NamedTuple):
+    """How a series' arrays split into windows, when they hold whole windows in cell order."""
+
+    spans: dict[int, tuple[int, int]]  # window: (first, end) in the arrays
+    weights: list[float]  # each cell's hours, in the arrays' order
+
+
 class Series:
     """One resource's readings of one payload type over a plan's windows, as the averages the baselines need."""
 
-    __slots__ = ("windows", "values", "samples")
+    __slots__ = ("windows", "values", "samples", "_spans", "_products", "_kws")
 
     def __init__(self, windows: list[Window]):
         self.windows = windows
         self.values: dict[int, list] = {}  # window: per cell the kW of the reading that fills it (None: none usable)
         self.samples: dict[int, list[Sample]] = {}  # window: its samples, where the cells do not tell
+        # Where every cell of the arrays has a usable reading (the usual case): each window's place in two lists of
+        # all of them, computed at once: hours * kW, and (hours * kW + 0) / hours (the reference's cell average).
+        self._spans: dict[int, tuple[int, int]] = {}
+        self._products: list[float] = []
+        self._kws: list[float] = []
 
     def cells(self, number: int) -> list[float | None]:
         """The average kW of each cell of the window (None where the data do not cover it)."""
+        if number in self._spans:
+            at, stop = self._spans[number]
+            return self._kws[at:stop]
         window, values = self.windows[number], self.values.get(number)
         if values is not None:  # the reference: (0 + hours * kW) / (0 + hours) for one reading filling the cell
             pairs = zip(window.weights, values, strict=True)
@@ -126,14 +142,22 @@ class Series:
 
     def span(self, number: int) -> float | None:
         """The average kW over the whole window (None unless the data cover all of it)."""
+        if number in self._spans:  # the reference: sum of hours * kW in time order, over the sum of the hours
+            at, stop = self._spans[number]
+            return sum(self._products[at:stop]) / self.windows[number].total
         window, values = self.windows[number], self.values.get(number)
-        if values is not None:  # the reference: sum of hours * kW in time order, over the sum of the hours
+        if values is not None:
             return None if None in values else sum(map(mul, window.weights, values)) / window.total
         samples = self.samples.get(number)
         return baselines.average_kw(samples, (window.lo, window.hi)) if samples else None
 
     def day(self, day: Day) -> baselines.Day | None:
         """The candidate day as baselines.eligible_day has it: None unless its window and every cell are covered."""
+        span = self._spans.get(day.window)
+        if span is not None:
+            at, stop = span
+            average = sum(self._products[at:stop]) / self.windows[day.window].total
+            return baselines.Day(day.back, self._kws[at:stop], average * day.hours)
         values = self.values.get(day.window)
         if values is None:
             average = self.span(day.window) if day.window in self.samples else None
@@ -147,32 +171,42 @@ class Series:
         kws = list(map(truediv, map(add, products, _ZERO), window.weights))  # (hours * kW + 0) / hours, per cell
         return baselines.Day(day.back, kws, sum(products) / window.total * day.hours)
 
-    def take(self, codes: list[int], kws: list, layouts: dict) -> set[int]:
-        """Take the cell values of the database's rows; the windows whose readings do not fill cells one for one.
-        ``layouts`` remembers how the arrays of earlier series split into windows (resources alike share one)."""
-        key = tuple(codes)
-        if key not in layouts:
-            layouts[key] = self._layout(codes)
-        layout = layouts[key]
+    def take(self, codes: bytes, kws: list, layouts: dict) -> set[int]:
+        """Take the cell values of the database's rows (``codes``: their cell codes, big-endian int32); the windows
+        whose readings do not fill cells one for one. ``layouts`` remembers how the arrays of earlier series split
+        into windows (resources alike share one)."""
+        if codes not in layouts:
+            layouts[codes] = self._layout(_numbers(codes))
+        layout = layouts[codes]
         if layout is None:
-            return self._regroup(codes, kws)
-        self.values = {number: kws[at:stop] for number, at, stop in layout}
+            return self._regroup(_numbers(codes), kws)
+        try:
+            self._products = list(map(mul, layout.weights, kws))
+        except TypeError:  # a cell without a usable reading: window by window
+            self.values = {number: kws[at:stop] for number, (at, stop) in layout.spans.items()}
+        else:
+            self._spans = layout.spans
+            self._kws = list(map(truediv, map(add, self._products, _ZERO), layout.weights))
         return set()
 
-    def _layout(self, codes: list[int]) -> list[tuple[int, int, int]] | None:
-        """(window, first, end) of each window of the arrays, when they hold whole windows in cell order; else None."""
-        layout, at, seen = [], 0, set()
+    def in_cells(self) -> set[int]:
+        """The windows that the database's cells answer (the others from samples, if any)."""
+        return set(self._spans) | set(self.values)
+
+    def _layout(self, codes: tuple[int, ...]) -> Layout | None:
+        """Where each window is in the arrays, when they hold whole windows in cell order; else None."""
+        spans, weights, at = {}, [], 0
         while at < len(codes):
             number = codes[at] // WIDTH
             full = self.windows[number].codes
-            if full is None or number in seen or codes[at : at + len(full)] != full:
+            if full is None or number in spans or codes[at : at + len(full)] != full:
                 return None
-            layout.append((number, at, at + len(full)))
-            seen.add(number)
+            spans[number] = (at, at + len(full))
+            weights += self.windows[number].weights
             at += len(full)
-        return layout
+        return Layout(spans, weights)
 
-    def _regroup(self, codes: list[int], kws: list) -> set[int]:
+    def _regroup(self, codes: tuple[int, ...], kws: list) -> set[int]:
         """Take them in any order, with missing cells; the windows to answer from samples."""
         self.values.clear()
         found: dict[int, dict[int, float | None]] = {}
@@ -187,3 +221,7 @@ class Series:
             if number not in odd:
                 self.values[number] = [cells.get(cell) for cell in range(len(self.windows[number].cells))]
         return odd
+
+
+def _numbers(codes: bytes) -> tuple[int, ...]:
+    return struct.unpack(f">{len(codes) // 4}i", codes)

@@ -9,7 +9,7 @@ from flask import Flask
 
 from . import config as config_module
 from . import db as db_module
-from . import errors
+from . import errors, security_headers
 from .auth.tokens import ExternalTokens, LocalTokens
 from .store.page_cache import PageCache
 
@@ -40,6 +40,7 @@ def create_app(config: config_module.Config | None = None, *, migrate: bool = Tr
     pages = PageCache(config.page_cache_mb * 1024 * 1024) if config.page_cache_mb > 0 else None
     app.extensions["vtn"] = Services(config=config, db=database, tokens=tokens, pages=pages)
     errors.register(app)
+    security_headers.register(app)
 
     from . import api
 

@@ -47,7 +47,13 @@ class Config:
     mqtt_auth: str = "certificate"  # certificate (mTLS, broker-enforced isolation) or anonymous (dev only)
     mqtt_topic_prefix: str = "openadr3"
     log_level: str = "INFO"
-    max_content_length: int = 4 * 1024 * 1024
+    token_failures_per_minute: int = 20  # failed /auth/token requests per source address (429 beyond); 0: no limit
+    max_content_length: int = 4 * 1024 * 1024  # bytes of a request body (413 beyond)
+    max_json_depth: int = 32  # nesting of objects and arrays in a request body (400 beyond)
+    max_array_items: int = 10_000  # items of any one array in a request body (400 beyond)
+    max_header_bytes: int = 8190  # longest request header field (gunicorn limit_request_field_size; 431 beyond)
+    tls_cert_file: str | None = None  # PEM certificate (chain) for `vtn serve` over HTTPS; with tls_key_file
+    tls_key_file: str | None = None  # PEM private key of that certificate
 
     @property
     def external_idp(self) -> bool:

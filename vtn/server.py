@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+import ssl
 import subprocess
 import sys
 import threading
@@ -82,6 +83,13 @@ class DeliveryProcess:
                 self.process.kill()
 
 
+def _tls_context(conf, default_ssl_context_factory):
+    """gunicorn's TLS context with TLS 1.2 as the oldest version offered (RFC 9325; OpenADR 3 mandates TLS 1.2+)."""
+    context = default_ssl_context_factory()
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
 def run(config: Config, host: str, port: int, workers: int, threads: int) -> None:
     """Serve until stopped."""
     options = {
@@ -95,7 +103,12 @@ def run(config: Config, host: str, port: int, workers: int, threads: int) -> Non
         "errorlog": "-",
         "loglevel": config.log_level.lower(),
         "control_socket_disable": True,
+        # Oversized headers get gunicorn's own 431/400 before the app sees them; the request line (4094 bytes) and
+        # header count (100) keep gunicorn's defaults.
+        "limit_request_field_size": config.max_header_bytes,
     }
+    if config.tls_cert_file or config.tls_key_file:
+        options.update(certfile=config.tls_cert_file, keyfile=config.tls_key_file, ssl_context=_tls_context)
     if config.delivery_in_serve:
         delivery = DeliveryProcess(config)
         options["when_ready"] = delivery.start

@@ -12,6 +12,7 @@ from ..auth.scopes import granted
 from ..auth.secrets import DUMMY_HASH, verify_secret
 from ..errors import NotImplementedHere, problem
 from ..store import clients as client_store
+from ..store import token_failures
 from .common import db, vtn
 
 bp = Blueprint("auth", __name__)
@@ -40,9 +41,16 @@ def fetch_token():
     if credentials is None:
         return _oauth_error(400, "invalid_request", "Send client_id and client_secret (form body or HTTP Basic).")
     client_id, secret = credentials
+    address, limit = request.remote_addr or "-", vtn().config.token_failures_per_minute
     with db().transaction() as conn:
+        wait = token_failures.blocked_for(conn, address, limit) if limit > 0 else None
         client = client_store.find_client(conn, client_id)
+    if wait is not None:  # RFC 6585; the secret is not even checked
+        detail = f"Too many failed token requests from this address; retry in {wait} s."
+        return _oauth_error(429, "invalid_request", detail, {"Retry-After": str(wait)})
     if not verify_secret(secret, client["secret_hash"] if client else DUMMY_HASH) or client is None:
+        with db().transaction() as conn:
+            token_failures.count_failure(conn, address)
         headers = {"WWW-Authenticate": 'Basic realm="openadr3"'} if basic else {}
         return _oauth_error(401, "invalid_client", "Unknown client or wrong secret.", headers)
     scopes = granted(client["role"], form.get("scope"))
@@ -84,9 +92,12 @@ def _credentials(form: dict) -> tuple[tuple[str, str] | None, bool]:
     return (client_id, secret), False
 
 
+_TITLES = {401: "Unauthorized", 429: "Too Many Requests"}
+
+
 def _oauth_error(status: int, error: str, description: str, headers: dict | None = None):
     """An RFC 6749 error body that is also a problem object (the YAML's 400/401 responses)."""
-    response = problem(status, "Unauthorized" if status == 401 else "Bad Request", description, headers=headers)
+    response = problem(status, _TITLES.get(status, "Bad Request"), description, headers=headers)
     body = response.get_json()
     body.update({"error": error, "error_description": description})
     response.set_data(jsonify(body).get_data())

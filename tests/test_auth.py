@@ -127,7 +127,7 @@ def hand_made(header: dict, claims: dict, sign) -> str:
 def vtn_signing_key(app) -> dict:
     """The VTN's current signing key row (kid, private_pem)."""
     with app.extensions["vtn"].db.transaction() as conn:
-        return conn.execute("SELECT kid, private_pem, public_jwk FROM signing_key WHERE retired IS NULL").fetchone()
+        return conn.execute("SELECT kid, private_pem, public_jwk FROM signing_key WHERE state = 'current'").fetchone()
 
 
 @pytest.fixture

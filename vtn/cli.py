@@ -1,4 +1,4 @@
-"""The `vtn` command: serve, worker, db upgrade, client, mqtt, audit, settlement."""
+"""The `vtn` command: serve, worker, db upgrade, client, keys, mqtt, audit, settlement."""
 
 from __future__ import annotations
 
@@ -132,17 +132,83 @@ def client_list(as_json):
 @client.command("remove")
 @click.argument("client_id")
 def client_remove(client_id):
-    """Remove a client: it can get no new tokens."""
-    from .errors import NotFound
+    """Remove a client: it gets no new tokens and its unexpired tokens are refused from the next request on."""
+    _audited_change(client_id, lambda conn: client_store.remove_client(conn, client_id), "removed")
+
+
+@client.command("disable")
+@click.argument("client_id")
+def client_disable(client_id):
+    """Disable a client: it gets no new tokens and its unexpired tokens are refused from the next request on."""
+    _audited_change(client_id, lambda conn: client_store.set_disabled(conn, client_id, True), "disabled")
+
+
+@client.command("enable")
+@click.argument("client_id")
+def client_enable(client_id):
+    """Enable a disabled client again (its unexpired tokens are honoured again)."""
+    _audited_change(client_id, lambda conn: client_store.set_disabled(conn, client_id, False), "enabled")
+
+
+def _audited_change(client_id: str, change, done: str) -> None:
+    """Run one audited change of a client or signing key; exit 1 with the reason when it is refused."""
+    from .errors import Conflict, NotFound
 
     database = _database(config_module.from_env())
     try:
         with database.transaction() as conn:
-            client_store.remove_client(conn, client_id)
-    except NotFound as exc:
+            change(conn)
+    except (NotFound, Conflict) as exc:
         click.echo(exc.detail, err=True)
         sys.exit(1)
-    click.echo(f"removed {client_id}")
+    finally:
+        database.close()
+    click.echo(f"{done} {client_id}")
+
+
+@main.group()
+def keys():
+    """The keys that sign the access tokens of /auth/token (docs/security.md: rotation)."""
+
+
+@keys.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+def keys_list(as_json):
+    """List the signing keys: kid, state (next, current, previous, retired) and times; never a private key."""
+    database = _database(config_module.from_env())
+    with database.transaction() as conn:
+        client_store.signing_key(conn)
+        rows = client_store.list_keys(conn)
+    database.close()
+    if as_json:
+        click.echo(
+            json.dumps([{k: v.isoformat() if isinstance(v, datetime) else v for k, v in r.items()} for r in rows])
+        )
+        return
+    for r in rows:
+        since = r["retired"] or r["deactivated"] or r["activated"] or r["created"]
+        click.echo(f"{r['kid']}\t{r['state']}\tsince {since:%Y-%m-%d %H:%M:%S}")
+
+
+@keys.command("rotate")
+def keys_rotate():
+    """The next key signs from now on; the current one stays accepted for the token TTL; a new next key is made."""
+    config = config_module.from_env()
+    database = _database(config)
+    with database.transaction() as conn:
+        kids = client_store.rotate_keys(conn, config.token_ttl_seconds)
+    database.close()
+    click.echo(
+        f"current {kids['current']}\nnext {kids['next']}\n"
+        f"previous {kids['previous']} (accepted for {config.token_ttl_seconds} s more)"
+    )
+
+
+@keys.command("retire")
+@click.argument("kid")
+def keys_retire(kid):
+    """Retire a previous (or next) key: tokens it signed are refused from the next request on."""
+    _audited_change(kid, lambda conn: client_store.retire_key(conn, kid), "retired")
 
 
 @main.group()

@@ -2,9 +2,10 @@
 
 from flask import Blueprint
 
-from ..auth.identity import requires
+from ..auth.identity import admit, requires
 from ..auth.scopes import READ_TARGETS, WRITE_EVENTS
 from ..store import events as store
+from ..store.page_cache import read_versions
 from ..wire.events import Event, EventQuery, EventRequest
 from .common import body, kept_query, object_id, respond, respond_json, transaction, vtn
 
@@ -14,12 +15,14 @@ _EVENT_QUERY = kept_query(EventQuery())
 
 
 @bp.get("/events")
-@requires(READ_TARGETS)
+@requires(READ_TARGETS, admitted_in_view=True)
 def search_all_events(caller):
     """List the events the caller may read (programID, targets, active)."""
     args = _EVENT_QUERY()
     with vtn().db.statements() as conn:  # the most frequent request of all: no BEGIN/COMMIT round trips
-        return respond_json(store.list_events(conn, caller, **args, cache=vtn().pages))
+        version, credentials = read_versions(conn)  # one statement: the page's version and the token check's
+        admit(caller, credentials, conn)
+        return respond_json(store.list_events(conn, caller, **args, cache=vtn().pages, version=version))
 
 
 @bp.post("/events")

@@ -13,7 +13,14 @@ _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="openadr3"'}
 
 
 def current_caller() -> Caller:
-    """The caller of this request, from its Authorization header (cached for the request)."""
+    """The caller of this request, from its Authorization header, admitted (cached for the request)."""
+    caller = verified_caller()
+    admit(caller)
+    return caller
+
+
+def verified_caller() -> Caller:
+    """The caller named by a validly signed token, not yet admitted (see admit())."""
     caller = g.get("caller")
     if caller is None:
         header = request.headers.get("Authorization", "")
@@ -24,16 +31,39 @@ def current_caller() -> Caller:
     return caller
 
 
-def requires(scope: str):
-    """Decorate a view: the caller must hold ``scope`` (YAML security), and is passed as ``caller``."""
+def admit(caller: Caller, credentials_version: int | None = None, conn=None) -> None:
+    """Refuse (401) a caller whose client was disabled or removed, or whose key was retired; once per request.
+
+    A view that reads the credentials version in a statement it makes anyway passes it (no extra round trip);
+    otherwise it is read here. ``conn`` is the request's connection, if it holds one.
+    """
+    if not g.get("admitted"):
+        current_app.extensions["vtn"].tokens.admit(caller, credentials_version, conn)
+        g.admitted = True
+
+
+def requires(scope: str, *, admitted_in_view: bool = False):
+    """Decorate a view: the caller must hold ``scope`` (YAML security), and is passed as ``caller``.
+
+    With ``admitted_in_view`` (safe methods only) the view calls admit() with the credentials version it read;
+    should it not (or fail first), the caller is admitted here before anything is returned.
+    """
 
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            caller = current_caller()
-            if scope not in caller.scopes:
-                raise Forbidden(f"This operation needs the {scope} scope.")
-            return view(*args, caller=caller, **kwargs)
+            caller = verified_caller()
+            if not admitted_in_view:
+                admit(caller)
+            try:
+                if scope not in caller.scopes:
+                    raise Forbidden(f"This operation needs the {scope} scope.")
+                response = view(*args, caller=caller, **kwargs)
+            except Exception:
+                admit(caller)  # a refused caller learns nothing else, not even a 403 or a 404
+                raise
+            admit(caller)
+            return response
 
         wrapper.required_scope = scope
         return wrapper

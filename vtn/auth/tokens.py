@@ -14,6 +14,7 @@ from jwt.algorithms import OKPAlgorithm
 from ..config import Config
 from ..errors import Unauthorized
 from ..store import clients as client_store
+from ..store.page_cache import read_versions
 from .scopes import ALL_SCOPES, ROLE_SCOPES
 
 _INVALID = {"WWW-Authenticate": 'Bearer realm="openadr3", error="invalid_token"'}
@@ -27,6 +28,7 @@ class Caller:
     client_id: str
     role: str | None
     scopes: frozenset
+    kid: str | None = None  # the key that signed a token of this VTN (None for an external provider's)
 
     @property
     def sees_all(self) -> bool:
@@ -40,7 +42,7 @@ class VerifiedTokens:
     Only what a token proves by itself is kept (its signature and claims), and only until its ``exp``: an
     Ed25519 verification costs more than the rest of a kept poll. Anything that can change while a token is
     unexpired (a client disabled, a signing key retired) must not be folded in here: it is checked on every
-    request after get(), in LocalTokens.verify, so that a revocation takes effect at once.
+    request, cached token or not, by LocalTokens.admit, so that a revocation takes effect at once.
     """
 
     def __init__(self, size: int = _VERIFIED_TOKENS, clock=time.time):
@@ -77,23 +79,42 @@ class VerifiedTokens:
             self._tokens.clear()
 
 
+@dataclass(frozen=True)
+class Credentials:
+    """What a worker loaded at one credentials version: revoked clients, accepted keys, the signing key."""
+
+    version: int
+    revoked: frozenset
+    keys: dict  # kid -> (OKPAlgorithm key, accept_until epoch seconds or None)
+    signing: dict | None  # the current key's kid and private_pem
+
+
+_NOTHING = Credentials(version=-1, revoked=frozenset(), keys={}, signing=None)
+
+
 class LocalTokens:
-    """Tokens the VTN issues itself at /auth/token, verified with the keys in the database."""
+    """Tokens the VTN issues itself at /auth/token, verified with the keys in the database.
+
+    A token's signature and claims are checked once per worker and kept (VerifiedTokens); whether it is still
+    honoured (its client neither disabled nor removed, its key not retired) is checked on every request against
+    the Credentials this worker loaded at the current credentials version (013_credentials.sql), which every
+    request reads: so a revocation takes effect on the next request, in every worker.
+    """
 
     def __init__(self, db, config: Config):
         self.db = db
         self.config = config
         self._lock = threading.Lock()
-        self._signing = None
-        self._public: dict = {}
-        self._loaded_at = 0.0
+        self._credentials = _NOTHING
         self._verified = VerifiedTokens()
 
     def issue(self, client_id: str, role: str, scopes: tuple[str, ...]) -> tuple[str, int]:
         """A signed access token for this client and its expiry in seconds."""
-        if self._signing is None:
+        key = self._fresh(self._current_version()).signing
+        if key is None:  # no key yet: the first token or JWKS request makes them
             with self.db.transaction() as conn:
-                self._signing = client_store.signing_key(conn)
+                client_store.signing_key(conn)
+            key = self._fresh(self._current_version()).signing
         now = int(time.time())
         ttl = self.config.token_ttl_seconds
         claims = {
@@ -106,41 +127,79 @@ class LocalTokens:
             "iat": now,
             "exp": now + ttl,
         }
-        key = self._signing
         token = jwt.encode(claims, key["private_pem"], algorithm="EdDSA", headers={"kid": key["kid"]})
         return token, ttl
 
     def jwks(self) -> dict:
-        """The public keys as a JWK Set."""
+        """The public keys as a JWK Set: the current key, the next one and previous ones still in their grace."""
         with self.db.transaction() as conn:
             client_store.signing_key(conn)
-            return {"keys": client_store.public_keys(conn)}
-
-    def _key(self, kid: str):
-        with self._lock:
-            if kid not in self._public and time.monotonic() - self._loaded_at > 1.0:
-                with self.db.transaction() as conn:
-                    jwks = client_store.public_keys(conn)
-                self._public = {k["kid"]: OKPAlgorithm.from_jwk(json.dumps(k)) for k in jwks}
-                self._loaded_at = time.monotonic()
-            return self._public.get(kid)
+            return {"keys": client_store.public_keys(conn, self.config.token_ttl_seconds)}
 
     def verify(self, token: str) -> Caller:
-        """The caller a valid token names; Unauthorized for anything else."""
+        """The caller a token with a valid signature and claims names; Unauthorized for anything else.
+
+        Not yet whether it is still honoured: admit() says that, with the credentials version of the request.
+        """
         caller = self._verified.get(token)
         if caller is None:
             caller, exp = self._verify_signature_and_claims(token)
             self._verified.put(token, caller, exp)
-        # Revocation (a disabled client, a retired key) belongs here, checked on every request, cached or not.
         return caller
+
+    def admit(self, caller: Caller, version: int | None = None, conn=None) -> None:
+        """Unauthorized when the caller's client is disabled or removed, or its token's key no longer accepted.
+
+        ``version`` is the credentials version read by the request (read here, one round trip, when None);
+        ``conn``, the request's connection if it holds one (used should the credentials need reloading).
+        """
+        credentials = self._fresh(self._current_version() if version is None else version, conn)
+        if caller.client_id in credentials.revoked:
+            raise Unauthorized("The client of this access token is disabled or removed.", headers=_INVALID)
+        if not _accepted(credentials.keys.get(caller.kid)):
+            raise Unauthorized("The key that signed this access token is retired.", headers=_INVALID)
+
+    def _current_version(self) -> int:
+        with self.db.statements() as conn:
+            return read_versions(conn)[1]
+
+    def _fresh(self, version: int, conn=None) -> Credentials:
+        """The Credentials loaded at ``version`` (or later), reloaded when the version moved."""
+        credentials = self._credentials
+        if credentials.version == version:
+            return credentials
+        with self._lock:
+            if self._credentials.version != version:  # != rather than <: a database restored from a backup
+                if conn is None:
+                    with self.db.transaction() as own:
+                        self._credentials = self._load(own)
+                else:
+                    self._credentials = self._load(conn)
+            return self._credentials
+
+    def _load(self, conn) -> Credentials:
+        # The version first: each later statement sees at least what it counts (READ COMMITTED, or autocommit).
+        version = client_store.credentials_version(conn)
+        revoked = client_store.revoked_clients(conn)
+        rows = client_store.accepted_keys(conn, self.config.token_ttl_seconds)
+        signing = conn.execute("SELECT kid, private_pem FROM signing_key WHERE state = 'current'").fetchone()
+        keys = {r["kid"]: (OKPAlgorithm.from_jwk(json.dumps(r["public_jwk"])), r["accept_until"]) for r in rows}
+        return Credentials(version=version, revoked=revoked, keys=keys, signing=signing)
+
+    def _key(self, kid: str):
+        """The public key of an accepted kid; an unknown kid first reloads, if the credentials moved."""
+        found = self._credentials.keys.get(kid)
+        if found is None:
+            found = self._fresh(self._current_version()).keys.get(kid)
+        return found[0] if _accepted(found) else None
 
     def _verify_signature_and_claims(self, token: str) -> tuple[Caller, int]:
         """The caller and expiry of a token whose signature, issuer, audience and times are valid."""
         try:
             kid = jwt.get_unverified_header(token).get("kid", "")
-            key = self._key(kid)
+            key = self._key(kid) if isinstance(kid, str) else None
             if key is None:
-                raise Unauthorized("The access token was not signed by this VTN.", headers=_INVALID)
+                raise Unauthorized("The access token was not signed by an accepted key of this VTN.", headers=_INVALID)
             claims = jwt.decode(
                 token,
                 key,
@@ -154,7 +213,13 @@ class LocalTokens:
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"The access token is invalid: {exc}.", headers=_INVALID) from exc
         scopes = frozenset(str(claims.get("scope", "")).split()) & set(ALL_SCOPES)
-        return Caller(client_id=str(claims["sub"]), role=claims.get("role"), scopes=scopes), int(claims["exp"])
+        caller = Caller(client_id=str(claims["sub"]), role=claims.get("role"), scopes=scopes, kid=kid)
+        return caller, int(claims["exp"])
+
+
+def _accepted(key) -> bool:
+    """True for a loaded key (algorithm, accept_until) still accepted now."""
+    return key is not None and (key[1] is None or time.time() < key[1])
 
 
 class ExternalTokens:
@@ -186,6 +251,9 @@ class ExternalTokens:
             raise Unauthorized("The access token names no client.", headers=_INVALID)
         role, scopes = _role_and_scopes(claims, cfg)
         return Caller(client_id=str(client_id), role=role, scopes=scopes)
+
+    def admit(self, caller: Caller, version: int | None = None, conn=None) -> None:
+        """Nothing to check here: the identity provider revokes its own clients (short token lifetimes)."""
 
 
 def _claim_values(value) -> list[str]:

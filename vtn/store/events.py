@@ -69,14 +69,26 @@ def _values(event: dict) -> dict:
 
 
 def list_events(
-    conn, caller, targets=None, program_id=None, active=None, skip=0, limit=50, cache: PageCache | None = None
+    conn,
+    caller,
+    targets=None,
+    program_id=None,
+    active=None,
+    skip=0,
+    limit=50,
+    cache: PageCache | None = None,
+    version: int | None = None,
 ) -> str:
     """The events the caller may read, in creation order, as the response's JSON text.
 
-    With a ``cache``, a page read before at the current read version is served from it (store/page_cache.py).
+    With a ``cache``, a page read before at the current read version is served from it (store/page_cache.py);
+    ``version`` is that read version if the caller has just read it (else it is read here).
     """
     key = (caller.client_id, caller.sees_all, None if targets is None else tuple(targets), program_id, skip, limit)
-    version = read_version(conn) if cache is not None and active is None else None
+    if cache is None or active is not None:
+        version = None
+    elif version is None:
+        version = read_version(conn)
     if version is not None and (kept := cache.get(key, version)) is not None:
         return kept
     args = params(caller, targets) | {

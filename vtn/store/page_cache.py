@@ -17,18 +17,25 @@ from psycopg import errors
 from psycopg.pq import ConnStatus, ExecStatus, TransactionStatus
 from psycopg.rows import tuple_row
 
-_VERSION = b"SELECT n FROM read_version"
+# The credentials version rides along (013_credentials.sql): the poll's token check needs it, at no extra round trip.
+_VERSIONS = b"SELECT n, credentials FROM read_version"
 
 
 def read_version(conn) -> int:
     """The current read version, read by a statement of its own (its own snapshot) on an idle connection."""
+    return read_versions(conn)[0]
+
+
+def read_versions(conn) -> tuple[int, int]:
+    """(read version, credentials version), both from one statement, as read_version() reads."""
     pgconn = conn.pgconn
     if pgconn.transaction_status != TransactionStatus.IDLE:  # inside a transaction: read in it, through psycopg
-        return conn.cursor(row_factory=tuple_row).execute(_VERSION).fetchone()[0]
+        return tuple(conn.cursor(row_factory=tuple_row).execute(_VERSIONS).fetchone())
     # Every poll runs this: straight through libpq, which sends, waits and reads without holding the GIL. Through
     # psycopg's execute (it sends holding the GIL) a served worker spent ~0.3 ms more CPU per poll. Unnamed, so no
     # statement outlives the call (psycopg deallocates named ones after a rollback); PostgreSQL plans it anew, ~80 us.
-    return int(_checked(pgconn, pgconn.exec_params(_VERSION, None)).get_value(0, 0))
+    result = _checked(pgconn, pgconn.exec_params(_VERSIONS, None))
+    return int(result.get_value(0, 0)), int(result.get_value(0, 1))
 
 
 def _checked(pgconn, result):

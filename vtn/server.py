@@ -34,7 +34,9 @@ class VTNServer(BaseApplication):
         from . import create_app
 
         return_large_blocks_to_the_os()
-        return create_app(self.vtn_config)
+        # `vtn serve` migrated before forking; a worker must boot without the database, or gunicorn would stop the
+        # whole server ("Worker failed to boot") when a worker is respawned during a database outage.
+        return create_app(self.vtn_config, migrate=False)
 
 
 def return_large_blocks_to_the_os() -> None:

@@ -101,7 +101,8 @@ class DeliveryWorker:
             self._wake.wait(seconds)
 
     def _pump(self) -> None:
-        with psycopg.connect(self.db.url, autocommit=True) as listener:
+        # Bounded like the pool's connections: an unreachable server must not hold the pump for minutes.
+        with psycopg.connect(self.db.url, autocommit=True, connect_timeout=max(1, int(self.db.timeout))) as listener:
             listener.execute("LISTEN vtn_outbox")
             pruned_at = 0.0
             while not self._stop.is_set():

@@ -37,7 +37,9 @@ def test_every_write_is_recorded_with_who_what_and_a_digest(bl, ven, parties):
     everything = _trail(parties("auditor"))
     clients = [r for r in everything if r["objectType"] == "CLIENT"]
     assert {(r["operation"], r["role"]) for r in clients} == {("CREATE", "system")}  # the test's parties
-    rows = [r for r in everything if r["objectType"] != "CLIENT"]
+    keys = [r for r in everything if r["objectType"] == "SIGNING_KEY"]
+    assert [(r["operation"], r["role"]) for r in keys] == [("CREATE", "system")] * 2  # current and next key
+    rows = [r for r in everything if r["objectType"] not in ("CLIENT", "SIGNING_KEY")]
     assert [(r["objectType"], r["operation"], r["role"]) for r in rows] == [
         ("PROGRAM", "CREATE", "bl"), ("VEN", "CREATE", "bl"), ("EVENT", "CREATE", "bl"),
         ("REPORT", "CREATE", "ven"), ("PROGRAM", "UPDATE", "bl"),
@@ -53,10 +55,10 @@ def test_trail_paging_and_filters(bl, ven, parties):
     objects = _writes(bl, ven)
     everything = _trail(auditor)
     assert _trail(auditor, skip=1, limit=2) == everything[1:3]
-    everything = [r for r in everything if r["objectType"] != "CLIENT"]
+    everything = [r for r in everything if r["objectType"] not in ("CLIENT", "SIGNING_KEY")]
     assert [r["operation"] for r in _trail(auditor, objectID=objects["program"]["id"])] == ["CREATE", "UPDATE"]
     assert _trail(auditor, since=everything[-1]["at"]) == everything[-1:]
-    assert all(r["objectType"] == "CLIENT" for r in _trail(auditor, until=everything[0]["at"]))
+    assert all(r["objectType"] in ("CLIENT", "SIGNING_KEY") for r in _trail(auditor, until=everything[0]["at"]))
 
 
 def test_vens_cannot_read_the_trail(parties):

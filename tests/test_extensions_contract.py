@@ -10,6 +10,8 @@ from openapi_core import OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 from werkzeug.test import EnvironBuilder
 
+from vtn.store import clients as client_store
+
 from . import builders as b
 
 DOCUMENT = Path(__file__).resolve().parent.parent / "schemas" / "vtn-extensions.yaml"
@@ -46,7 +48,10 @@ def test_audit_and_delivery_answers_match_the_document(bl, ven, parties):
     sub = ven.create("/subscriptions", b.subscription(programID=program["id"]))
     auditor = parties("auditor")
     rows = _checked(auditor, "/audit", {"limit": 10}).get_json()
-    assert [r["objectType"] for r in rows if r["objectType"] != "CLIENT"] == ["PROGRAM", "SUBSCRIPTION"]
+    assert [r["objectType"] for r in rows if r["objectType"] not in ("CLIENT", "SIGNING_KEY")] == [
+        "PROGRAM",
+        "SUBSCRIPTION",
+    ]
     assert _checked(ven, f"/subscriptions/{sub['id']}/delivery").get_json()["status"] == "OK"
     assert _checked(ven, "/subscriptions/nope/delivery").status_code == 404
     assert _checked(ven, "/audit").status_code == 403
@@ -69,3 +74,20 @@ def test_verification_answers_match_the_document(bl, ven, parties):
     period = {"since": "2026-06-01T00:00:00Z", "until": "2026-08-01T00:00:00Z", "format": "json"}
     assert len(_checked(auditor, f"/programs/{program['id']}/settlement", period).get_json()["rows"]) == 1
     assert _checked(auditor, "/keys/export").get_json()["keys"]
+
+
+def test_credential_rows_of_the_audit_trail_match_the_document(app, bl, parties):
+    """Client disable/enable and key rotate/retire rows (docs/security.md) are objects the document allows."""
+    with app.extensions["vtn"].db.transaction() as conn:
+        client_store.set_disabled(conn, bl.client_id, True)
+        client_store.set_disabled(conn, bl.client_id, False)
+        kids = client_store.rotate_keys(conn, grace_seconds=3600)
+        client_store.retire_key(conn, kids["previous"])
+    rows = _checked(parties("auditor"), "/audit", {"limit": 50}).get_json()
+    operations = {(r["objectType"], r["operation"]) for r in rows}
+    assert {
+        ("CLIENT", "DISABLE"),
+        ("CLIENT", "ENABLE"),
+        ("SIGNING_KEY", "ROTATE"),
+        ("SIGNING_KEY", "RETIRE"),
+    } <= operations

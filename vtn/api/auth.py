@@ -41,6 +41,8 @@ def fetch_token():
     if credentials is None:
         return _oauth_error(400, "invalid_request", "Send client_id and client_secret (form body or HTTP Basic).")
     client_id, secret = credentials
+    if "\x00" in client_id:  # no client has one, and PostgreSQL text cannot hold it
+        return _oauth_error(400, "invalid_request", "client_id has a NUL character.")
     address, limit = request.remote_addr or "-", vtn().config.token_failures_per_minute
     with db().transaction() as conn:
         wait = token_failures.blocked_for(conn, address, limit) if limit > 0 else None

@@ -64,6 +64,8 @@ def query(schema: Schema) -> dict:
         key = field.data_key or name
         if key in request.args:
             data[key] = request.args.getlist(key) if _is_list(field) else request.args.get(key)
+            if "\x00" in "".join(request.args.getlist(key)):  # PostgreSQL text cannot hold NUL
+                raise BadRequest(f"The query parameter {key} has a NUL character (%00).")
     try:
         return schema.load(data)
     except ValidationError as exc:

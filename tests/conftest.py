@@ -10,11 +10,12 @@ from vtn import create_app
 from vtn.config import Config
 from vtn.store import clients as client_store
 
-from . import openapi
+from . import openapi, openapi301
 from .pg import TestDatabases
 from .served import ServedVTN
 
 BASE = "/openadr3/3.1.0"
+BASE301 = "/openadr3/3.0.1"
 
 
 @pytest.fixture(scope="session")
@@ -65,12 +66,19 @@ def app(config):
 class Party:
     """A client of the VTN (BL, VEN or auditor) with its token; requests are made below the base path."""
 
-    def __init__(self, http, client_id: str, secret: str, role: str):
+    def __init__(self, http, client_id: str, secret: str, role: str, token: str | None = None):
         self.http = http
         self.client_id = client_id
         self.secret = secret
         self.role = role
-        self.token = self._token()
+        self.token = token or self._token()
+        self.base, self.check = BASE, openapi.check
+
+    def v301(self) -> Party:
+        """The same client speaking OpenADR 3.0.1 (same token): paths below /openadr3/3.0.1, checked by its YAML."""
+        party = Party(self.http, self.client_id, self.secret, self.role, token=self.token)
+        party.base, party.check = BASE301, openapi301.check
+        return party
 
     def _token(self) -> str:
         form = {"grant_type": "client_credentials", "client_id": self.client_id, "client_secret": self.secret}
@@ -84,11 +92,11 @@ class Party:
         bearer = self.token if token == "default" else token
         if bearer:
             headers["Authorization"] = f"Bearer {bearer}"
-        args = {"path": f"{BASE}{path}", "method": method, "query_string": query, "headers": headers, **kwargs}
+        args = {"path": f"{self.base}{path}", "method": method, "query_string": query, "headers": headers, **kwargs}
         if json is not None:
             args["json"] = json
         response = self.http.open(**args)
-        openapi.check(EnvironBuilder(**args).get_request(), response)
+        self.check(EnvironBuilder(**args).get_request(), response)
         return response
 
     def get(self, path, query=None, **kw):

@@ -17,6 +17,7 @@ def register(app: Flask) -> None:
         reports,
         resources,
         subscriptions,
+        v301,
         vens,
         verification,
     )
@@ -26,3 +27,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(meta.bp)
     app.register_blueprint(extensions.bp)
     app.register_blueprint(verification.bp)
+    v301.register(app)

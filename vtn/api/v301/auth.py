@@ -1,0 +1,5 @@
+"""3.0.1 auth (docs/versions.md)."""
+
+from flask import Blueprint
+
+bp = Blueprint("v301_auth", __name__)

@@ -46,3 +46,23 @@ def test_request_id_is_taken_from_the_caller(http):
     assert response.status_code == 401
     assert response.headers["X-Request-ID"] == "abc-123"
     assert response.get_json()["instance"] == "urn:request:abc-123"
+
+
+SCHEMA_301 = SCHEMA.with_name("openadr3-3.0.1.yaml")
+# sha256 of the 3.0.1 release as recorded in shared/openadr3/SOURCES.md (fastadr's copy of openadr.org's file).
+OFFICIAL_301_SHA256 = "69c60d851cf85b8e88b04354ec52354cddc5c6a9d421a7427e898cffa8736ea6"
+
+
+def test_301_schema_file_is_the_official_one():
+    assert hashlib.sha256(SCHEMA_301.read_bytes()).hexdigest() == OFFICIAL_301_SHA256
+
+
+def test_301_openapi_document_is_served_unchanged(http):
+    response = http.get("/openadr3/3.0.1/openapi.yaml")
+    assert response.status_code == 200
+    assert response.data == SCHEMA_301.read_bytes()
+
+
+def test_301_unknown_path_is_a_problem(http):
+    missing = http.get("/openadr3/3.0.1/nothing-here")
+    assert missing.status_code == 404 and missing.get_json()["status"] == 404

@@ -29,6 +29,14 @@ def get_auth_server_info():
 @bp.post("/auth/token")
 def fetch_token():
     """Trade a client id and secret (form body or HTTP Basic) for a signed access token."""
+    return issue_token()
+
+
+def issue_token(scopes_for=granted, spoken=" ".join):
+    """The token response; ``scopes_for(role, requested)`` grants, ``spoken(scopes)`` words the answer's scope.
+
+    The 3.0.1 path (api/v301/auth.py) passes its scope vocabulary; the token itself is the same on both paths.
+    """
     if vtn().config.external_idp:
         raise NotImplementedHere("This VTN does not issue tokens; GET /auth/server names the token endpoint.")
     form = _form()
@@ -55,12 +63,12 @@ def fetch_token():
             token_failures.count_failure(conn, address)
         headers = {"WWW-Authenticate": 'Basic realm="openadr3"'} if basic else {}
         return _oauth_error(401, "invalid_client", "Unknown client or wrong secret.", headers)
-    scopes = granted(client["role"], form.get("scope"))
+    scopes = scopes_for(client["role"], form.get("scope"))
     if scopes is None:
         return _oauth_error(400, "invalid_scope", "None of the requested scopes is granted to this client.")
     token, expires_in = vtn().tokens.issue(client["client_id"], client["role"], scopes)
     response = jsonify(
-        {"access_token": token, "token_type": "Bearer", "expires_in": expires_in, "scope": " ".join(scopes)}
+        {"access_token": token, "token_type": "Bearer", "expires_in": expires_in, "scope": spoken(scopes)}
     )
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"

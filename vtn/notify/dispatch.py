@@ -18,16 +18,21 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ..config import Config
 from ..db import Database
+from ..wire.v301 import notifications
 from . import webhooks
 from .claims import ASYNC_COMMIT, DELIVERED, HEAD, RETRY, backoff
 
 log = logging.getLogger("vtn.notify")
 
+# A subscription last written through 3.0.1 gets its notifications in 3.0.1 format, converted at send time
+# (wire/v301/notifications.py); a 3.0.1 report needs its programID, which the change row keeps.
 _CLAIM = f"""
 SELECT d.id, d.url, d.bearer_token, d.payload::text AS body, d.attempts, d.subscription_id,
-       coalesce((SELECT s.failing_since IS NOT NULL FROM subscription s WHERE s.id = d.subscription_id), false)
-           AS failing
+       coalesce(s.failing_since IS NOT NULL, false) AS failing, s.api_version,
+       CASE WHEN s.api_version = '3.0.1' THEN (SELECT c.program_id FROM change c WHERE c.seq = d.change_seq) END
+           AS program_id
 FROM delivery d
+LEFT JOIN subscription s ON s.id = d.subscription_id
 WHERE {HEAD}
 ORDER BY d.due, d.id
 LIMIT %(limit)s
@@ -148,7 +153,10 @@ class WebhookDispatcher:
 
     def _post(self, row: dict) -> Exception | None:
         try:
-            webhooks.post_notification(row["url"], row["body"], row["bearer_token"], self.config)
+            body = row["body"]
+            if row["api_version"] == "3.0.1":
+                body = notifications.to_v301_text(body, row["program_id"])
+            webhooks.post_notification(row["url"], body, row["bearer_token"], self.config)
         except Exception as exc:  # network errors, timeouts, non-2xx answers, refused addresses
             return exc
         return None

@@ -11,7 +11,7 @@ from .targeting import SCOPE_CTE, params, shown_targets, visible
 from .wire_json import fetch_page, object_sql, page_sql
 
 _COLUMNS = """id, created, modified, program_id, event_name, priority, duration, targets, report_descriptors,
-    payload_descriptors, interval_period, intervals"""
+    payload_descriptors, interval_period, intervals, v301"""
 
 # An untargeted event is as private as its program: a VEN sees it only when it may see the program.
 _VISIBLE = f"""
@@ -30,7 +30,7 @@ _SELECT = f"""
 WITH {SCOPE_CTE}
 SELECT e.id, e.created, e.modified, e.program_id, e.event_name, e.priority, e.duration,
        {shown_targets("e")} AS targets, e.report_descriptors, e.payload_descriptors, e.interval_period,
-       e.intervals
+       e.intervals, e.v301
 {_VISIBLE}"""
 
 _WIRE = object_sql(
@@ -65,6 +65,7 @@ def _values(event: dict) -> dict:
         "intervals": jsonb(event["intervals"]),
         "starts": starts,
         "ends": ends,
+        "v301": jsonb(event.get("v301")),  # exact 3.0.1 forms (014_v301.sql); a 3.1.0 write clears them
     }
 
 
@@ -104,6 +105,18 @@ def list_events(
     return text
 
 
+def list_event_rows(conn, caller, targets=None, program_id=None, skip=0, limit=50) -> list[dict]:
+    """The events the caller may read, in creation order, as rows (for the 3.0.1 view, which reshapes them)."""
+    args = params(caller, targets) | {
+        "id": None,
+        "program_id": program_id,
+        "active": None,
+        "skip": skip,
+        "limit": limit,
+    }
+    return conn.execute(_SELECT, args).fetchall()
+
+
 def get_event(conn, caller, event_id: str) -> dict:
     """One event the caller may read; NotFound otherwise."""
     args = params(caller, None) | {"id": event_id, "program_id": None, "active": None, "skip": 0, "limit": 1}
@@ -119,10 +132,10 @@ def create_event(conn, event: dict) -> dict:
     with translated():
         row = conn.execute(
             f"""INSERT INTO event (program_id, event_name, priority, duration, targets, report_descriptors,
-                                   payload_descriptors, interval_period, intervals, starts, ends)
+                                   payload_descriptors, interval_period, intervals, starts, ends, v301)
                 VALUES (%(program_id)s, %(event_name)s, %(priority)s, %(duration)s, %(targets)s,
                         %(report_descriptors)s, %(payload_descriptors)s, %(interval_period)s, %(intervals)s,
-                        %(starts)s, %(ends)s)
+                        %(starts)s, %(ends)s, %(v301)s)
                 RETURNING {_COLUMNS}""",
             _values(event),
         ).fetchone()
@@ -130,15 +143,21 @@ def create_event(conn, event: dict) -> dict:
     return row
 
 
-def update_event(conn, event_id: str, event: dict) -> dict:
-    """Replace a live event's fields (its program must be live too); NotFound otherwise."""
+def update_event(conn, event_id: str, event: dict, keep=None) -> dict:
+    """Replace a live event's fields (its program must be live too); NotFound otherwise.
+
+    ``keep(stored, event)``, when given, returns ``event`` with what the writer's version cannot express taken
+    from the stored row (docs/versions.md: a PUT keeps what its version cannot express).
+    """
     programs.lock_live_program(conn, event["program_id"])
+    if keep is not None:
+        event = keep(_locked(conn, event_id), event)
     row = conn.execute(
         f"""UPDATE event SET program_id = %(program_id)s, event_name = %(event_name)s,
                 priority = %(priority)s, duration = %(duration)s, targets = %(targets)s,
                 report_descriptors = %(report_descriptors)s, payload_descriptors = %(payload_descriptors)s,
                 interval_period = %(interval_period)s, intervals = %(intervals)s, starts = %(starts)s,
-                ends = %(ends)s, modified = now()
+                ends = %(ends)s, v301 = %(v301)s, modified = now()
             WHERE id = %(id)s AND deleted IS NULL
             RETURNING {_COLUMNS}""",
         _values(event) | {"id": event_id},
@@ -146,6 +165,17 @@ def update_event(conn, event_id: str, event: dict) -> dict:
     if row is None:
         raise NotFound(f"No event {event_id}.")
     outbox.record(conn, "EVENT", "UPDATE", row, program_id=row["program_id"])
+    return row
+
+
+def _locked(conn, event_id: str) -> dict:
+    """The stored fields of a live event, locked for this transaction's update; NotFound otherwise."""
+    row = conn.execute(
+        "SELECT duration, report_descriptors, v301 FROM event WHERE id = %(id)s AND deleted IS NULL FOR UPDATE",
+        {"id": event_id},
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"No event {event_id}.")
     return row
 
 

@@ -8,12 +8,12 @@ from . import jsonb, translated
 from .targeting import SCOPE_CTE, params, shown_targets, visible
 
 _RETURNING = """RETURNING id, created, modified, program_name, interval_period, program_descriptions,
-    payload_descriptors, attributes, targets"""
+    payload_descriptors, attributes, targets, v301"""
 
 _SELECT = f"""
 WITH {SCOPE_CTE}
 SELECT p.id, p.created, p.modified, p.program_name, p.interval_period, p.program_descriptions,
-       p.payload_descriptors, p.attributes, {shown_targets("p")} AS targets
+       p.payload_descriptors, p.attributes, {shown_targets("p")} AS targets, p.v301
 FROM program p, scope s
 WHERE p.deleted IS NULL
   AND (%(id)s::text IS NULL OR p.id = %(id)s)
@@ -30,6 +30,7 @@ def _values(program: dict) -> dict:
         "payload_descriptors": jsonb(program["payload_descriptors"]),
         "attributes": jsonb(program["attributes"]),
         "targets": program["targets"] or [],
+        "v301": jsonb(program.get("v301")),  # exact 3.0.1 forms (014_v301.sql); a 3.1.0 write clears them
     }
 
 
@@ -53,9 +54,9 @@ def create_program(conn, program: dict) -> dict:
     with translated():
         row = conn.execute(
             f"""INSERT INTO program (program_name, interval_period, program_descriptions, payload_descriptors,
-                                     attributes, targets)
+                                     attributes, targets, v301)
                 VALUES (%(program_name)s, %(interval_period)s, %(program_descriptions)s,
-                        %(payload_descriptors)s, %(attributes)s, %(targets)s)
+                        %(payload_descriptors)s, %(attributes)s, %(targets)s, %(v301)s)
                 {_RETURNING}""",
             _values(program),
         ).fetchone()
@@ -63,14 +64,20 @@ def create_program(conn, program: dict) -> dict:
     return row
 
 
-def update_program(conn, program_id: str, program: dict) -> dict:
-    """Replace a live program's fields; NotFound or Conflict."""
+def update_program(conn, program_id: str, program: dict, keep=None) -> dict:
+    """Replace a live program's fields; NotFound or Conflict.
+
+    ``keep(stored, program)``, when given, returns ``program`` with what the writer's version cannot express taken
+    from the stored row (docs/versions.md: a PUT keeps what its version cannot express).
+    """
+    if keep is not None:
+        program = keep(_locked(conn, program_id), program)
     with translated():
         row = conn.execute(
             f"""UPDATE program SET program_name = %(program_name)s, interval_period = %(interval_period)s,
                     program_descriptions = %(program_descriptions)s,
                     payload_descriptors = %(payload_descriptors)s, attributes = %(attributes)s,
-                    targets = %(targets)s, modified = now()
+                    targets = %(targets)s, v301 = %(v301)s, modified = now()
                 WHERE id = %(id)s AND deleted IS NULL
                 {_RETURNING}""",
             _values(program) | {"id": program_id},
@@ -78,6 +85,17 @@ def update_program(conn, program_id: str, program: dict) -> dict:
     if row is None:
         raise NotFound(f"No program {program_id}.")
     outbox.record(conn, "PROGRAM", "UPDATE", row, program_id=row["id"])
+    return row
+
+
+def _locked(conn, program_id: str) -> dict:
+    """The stored fields of a live program, locked for this transaction's update; NotFound otherwise."""
+    row = conn.execute(
+        "SELECT attributes, targets, v301 FROM program WHERE id = %(id)s AND deleted IS NULL FOR UPDATE",
+        {"id": program_id},
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"No program {program_id}.")
     return row
 
 

@@ -55,6 +55,19 @@ def list_reports(conn, caller, program_id=None, event_id=None, client_name=None,
     return fetch_page(conn, _PAGE, args)
 
 
+def list_report_rows(conn, caller, program_id=None, event_id=None, client_name=None, skip=0, limit=50) -> list[dict]:
+    """The reports the caller may read, in creation order, as rows (for the 3.0.1 views, docs/versions.md)."""
+    args = owner(caller) | {
+        "id": None,
+        "program_id": program_id,
+        "event_id": event_id,
+        "client_name": client_name,
+        "skip": skip,
+        "limit": limit,
+    }
+    return conn.execute(_SELECT, args).fetchall()
+
+
 def get_report(conn, caller, report_id: str) -> dict:
     """One report the caller may read; NotFound otherwise."""
     args = owner(caller) | {

@@ -9,11 +9,11 @@ from ..errors import BadRequest, NotFound
 from ..notify import outbox
 from . import jsonb, owner, translated, vens
 
-_RETURNING = """RETURNING id, created, modified, ven_id, resource_name, attributes, targets,
+_RETURNING = """RETURNING id, created, modified, ven_id, resource_name, attributes, targets, v301,
     (SELECT client_id FROM ven WHERE ven.id = resource.ven_id) AS client_id"""
 
 _SELECT = """
-SELECT r.id, r.created, r.modified, v.client_id, r.ven_id, r.resource_name, r.attributes, r.targets
+SELECT r.id, r.created, r.modified, v.client_id, r.ven_id, r.resource_name, r.attributes, r.targets, r.v301
 FROM resource r JOIN ven v ON v.id = r.ven_id
 WHERE (%(id)s::text IS NULL OR r.id = %(id)s)
   AND (%(sees_all)s OR v.client_id = %(client_id)s)
@@ -63,6 +63,7 @@ def _values(conn, caller, resource: dict) -> dict:
         "resource_name": resource["resource_name"],
         "attributes": jsonb(resource["attributes"]),
         "targets": resource.get("targets") or [],
+        "v301": jsonb(resource.get("v301")),  # exact 3.0.1 forms; a 3.1.0 write clears them (014_v301.sql)
     }
 
 
@@ -70,8 +71,8 @@ def create_resource(conn, caller, resource: dict) -> dict:
     """Insert a resource of a ven the caller may write; a VEN's has no targets."""
     with translated():
         row = conn.execute(
-            f"""INSERT INTO resource (ven_id, resource_name, attributes, targets)
-                VALUES (%(ven_id)s, %(resource_name)s, %(attributes)s, %(targets)s)
+            f"""INSERT INTO resource (ven_id, resource_name, attributes, targets, v301)
+                VALUES (%(ven_id)s, %(resource_name)s, %(attributes)s, %(targets)s, %(v301)s)
                 {_RETURNING}""",
             _values(conn, caller, resource),
         ).fetchone()
@@ -86,6 +87,7 @@ def update_resource(conn, caller, resource_id: str, resource: dict) -> dict:
             f"""UPDATE resource SET ven_id = %(ven_id)s, resource_name = %(resource_name)s,
                     attributes = %(attributes)s,
                     targets = CASE WHEN %(sees_all)s THEN %(targets)s ELSE targets END,
+                    v301 = CASE WHEN %(sees_all)s THEN %(v301)s ELSE v301 END,
                     modified = now()
                 WHERE id = %(id)s
                 {_RETURNING}""",

@@ -9,7 +9,7 @@ from ..errors import NotFound
 from ..notify import outbox
 from . import jsonb, owner, translated
 
-_COLUMNS = "id, created, modified, client_id, ven_name, attributes, targets"
+_COLUMNS = "id, created, modified, client_id, ven_name, attributes, targets, v301"
 
 _SELECT = f"""
 SELECT {_COLUMNS}
@@ -43,6 +43,7 @@ def _values(caller, ven: dict) -> dict:
         "ven_name": ven["ven_name"],
         "attributes": jsonb(ven["attributes"]),
         "targets": ven.get("targets") or [],
+        "v301": jsonb(ven.get("v301")),  # exact 3.0.1 forms; a 3.1.0 write clears them (014_v301.sql)
     }
 
 
@@ -50,8 +51,8 @@ def create_ven(conn, caller, ven: dict) -> dict:
     """Insert a ven: BL names its clientID; a VEN's is stamped with its own and has no targets."""
     with translated():
         row = conn.execute(
-            f"""INSERT INTO ven (client_id, ven_name, attributes, targets)
-                VALUES (%(owner)s, %(ven_name)s, %(attributes)s, %(targets)s)
+            f"""INSERT INTO ven (client_id, ven_name, attributes, targets, v301)
+                VALUES (%(owner)s, %(ven_name)s, %(attributes)s, %(targets)s, %(v301)s)
                 RETURNING {_COLUMNS}""",
             _values(caller, ven),
         ).fetchone()
@@ -65,6 +66,7 @@ def update_ven(conn, caller, ven_id: str, ven: dict) -> dict:
             f"""UPDATE ven SET ven_name = %(ven_name)s, attributes = %(attributes)s,
                     client_id = CASE WHEN %(sees_all)s THEN %(owner)s ELSE client_id END,
                     targets = CASE WHEN %(sees_all)s THEN %(targets)s ELSE targets END,
+                    v301 = CASE WHEN %(sees_all)s THEN %(v301)s ELSE v301 END,
                     modified = now()
                 WHERE id = %(id)s AND (%(sees_all)s OR client_id = %(client_id)s)
                 RETURNING {_COLUMNS}""",

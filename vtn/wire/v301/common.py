@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from ..common import NestedSchema, ValuesMap, listed
 from ..common import ReportDescriptor as ReportDescriptor310
+from ..common import ValuesMap, listed
+from ..fields import NOW_CANONICAL
 from . import targets as codec
+
+# User Guide 7.3 (3.1.0): 0001-01-01 means 'now'; 3.0.1 requires a start, so a stored period without one shows it.
+START_UNSET = NOW_CANONICAL
+DURATION_UNSET = "PT0S"  # 3.0.1's documented default; ElaadNL's 3.0.1 client requires the member
 
 
 def typed_targets(**kwargs) -> fields.List:
@@ -44,3 +49,10 @@ def side_column(**exact) -> dict | None:
 def shown_targets(strings: list[str] | None, v301: dict | None, key: str = "targets") -> list[dict] | None:
     """The 3.0.1 targets of a stored object (``strings`` as the caller may see them)."""
     return codec.view(strings, (v301 or {}).get(key))
+
+
+def period(stored: dict | None) -> dict | None:
+    """A stored intervalPeriod as 3.0.1 (and ElaadNL's 3.0.1 client) require it: with a start and a duration."""
+    if stored is None:
+        return None
+    return {"start": START_UNSET, "duration": DURATION_UNSET} | stored

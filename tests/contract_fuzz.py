@@ -1,8 +1,7 @@
-"""Contract fuzzing: schemathesis turns the official YAML into requests to a live VTN and checks every answer.
+"""Contract fuzzing: schemathesis turns an official YAML into requests to a live VTN and checks every answer.
 
 Used by tests/test_contract_fuzz.py (bounded, for CI) and bench/fuzz.py (the full run); see
-docs/contract-fuzzing.md. The YAML is loaded from schemas/ and changed in memory only, with the defect patches
-of tests/openapi.py.
+docs/contract-fuzzing.md. One driver for each document the VTN serves (3.1.0, 3.0.1: tests/contract_versions.py).
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from urllib.parse import urlsplit
 
 import requests
 import schemathesis
-import yaml
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
@@ -29,9 +27,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from vtn.auth.scopes import READ_ALL, ROLE_SCOPES
-
-from . import openapi
+from .contract_versions import COLLECTIONS, CONTRACTS, REFERENCES, Contract
 from .served import ServedVTN, add_client
 
 # Hypothesis keeps caches (constants, unicode data) in ./.hypothesis by default: keep the work tree clean.
@@ -61,56 +57,16 @@ GUNICORN_REQUEST_LINE = 4094
 # credentials, and 429 is not in the YAML (docs/spec-choices.md, Defects in the YAML #14). Delivery is off:
 # fuzzed subscriptions must not make the VTN call fuzzed callback URLs.
 SERVE_ENV = {"VTN_TOKEN_FAILURES_PER_MINUTE": "0", "VTN_DELIVERY_IN_SERVE": "false"}
-# collection -> (path parameter, create, read, update, delete operationIds)
-COLLECTIONS = {
-    "programs": ("programID", "createProgram", "searchProgramByProgramId", "updateProgram", "deleteProgram"),
-    "events": ("eventID", "createEvent", "searchEventsByID", "updateEvent", "deleteEvent"),
-    "reports": ("reportID", "createReport", "searchReportsByReportID", "updateReport", "deleteReport"),
-    "subscriptions": (
-        "subscriptionID",
-        "createSubscription",
-        "searchSubscriptionByID",
-        "updateSubscription",
-        "deleteSubscription",
-    ),
-    "vens": ("venID", "createVen", "searchVenByID", "updateVen", "deleteVen"),
-    "resources": ("resourceID", "createResource", "searchVenResourceByID", "updateVenResource", "deleteVenResource"),
-}
-
-# What a create or update in a stateful scenario takes from objects made earlier in it: member -> (collection,
-# member of that object). An event belongs to a program, a report to an event, a resource to a ven.
-REFERENCES = {
-    "events": {"programID": ("programs", "id")},
-    "reports": {"programID": ("events", "programID"), "eventID": ("events", "id")},
-    "subscriptions": {"programID": ("programs", "id")},
-    "resources": {"venID": ("vens", "id")},
-}
+# The VEN writes these (3.0.1 resources are under /vens).
 VEN_COLLECTIONS = ("/reports", "/subscriptions", "/vens", "/resources")
 
 
-class _Loader(yaml.SafeLoader):
-    """YAML without implicit timestamps: examples such as 2023-06-15T09:30:00Z stay strings (JSON values)."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def document() -> dict:
-    """The official YAML with the in-memory defect patches of tests/openapi.py."""
-    return openapi._patch(yaml.load(openapi.SCHEMA.read_text(), Loader=_Loader))  # noqa: S506 - a SafeLoader
-
-
-def allowed_roles(operation) -> list[str]:
+def allowed_roles(operation, contract: Contract) -> list[str]:
     """The roles (BL, VEN) whose scopes satisfy the operation's oAuth2 security; [] when it needs no token."""
     needed = [s for req in operation.definition.raw.get("security", []) for s in req.get("oAuth2ClientCredentials", [])]
-    # read_bl is not a defined scope; the VTN reads it as read_all (docs/spec-choices.md, defect #12).
-    needed = [READ_ALL if s == "read_bl" else s for s in needed]
     if not needed:
         return []
-    return [role for role in ("bl", "ven") if all(s in ROLE_SCOPES[role] for s in needed)]
+    return [role for role in ("bl", "ven") if all(role in contract.roles(s) for s in needed)]
 
 
 def _over_request_line(response) -> bool:
@@ -120,9 +76,9 @@ def _over_request_line(response) -> bool:
     return len(f"{response.request.method} {target} HTTP/1.1".encode()) > GUNICORN_REQUEST_LINE
 
 
-def stateful_role(operation) -> str | None:
+def stateful_role(operation, contract: Contract) -> str | None:
     """The role of a stateful step: the VEN on its own collections (so it owns what it creates), else BL."""
-    roles = allowed_roles(operation)
+    roles = allowed_roles(operation, contract)
     if "ven" in roles and operation.path.startswith(VEN_COLLECTIONS):
         return "ven"
     return roles[0] if roles else None
@@ -158,14 +114,15 @@ class Tally:
 class Fuzzer:
     """A live VTN on ``database_url`` with a BL and a VEN token, and the schema bound to it."""
 
-    def __init__(self, database_url: str, workers: int = 2, seed: int | None = None):
+    def __init__(self, database_url: str, workers: int = 2, seed: int | None = None, version: str = "3.1.0"):
         self.seed = seed
+        self.contract = CONTRACTS[version]
         self.served = ServedVTN(database_url, workers=workers, **SERVE_ENV)
         self.tokens = {
             role: self.served.token(add_client(database_url, role, f"fuzz {role}")) for role in ("bl", "ven")
         }
-        self.schema = schemathesis.openapi.from_dict(document())
-        self.schema.config.update(base_url=self.served.api)
+        self.schema = schemathesis.openapi.from_dict(self.contract.document())
+        self.schema.config.update(base_url=self.served.base + self.contract.path)
         self.session = requests.Session()
         self.tally = Tally()
 
@@ -204,7 +161,7 @@ class Fuzzer:
         status = response.status_code
         if str(status) in declared or status not in SPEC_TEXT_STATUSES.get(case.method.upper(), ()):
             return False
-        problems = list(openapi.problem_validator().iter_errors(response.json()))
+        problems = list(self.contract.problem_validator().iter_errors(response.json()))
         kind = response.headers.get("content-type", [None])[0]  # schemathesis: lowercase keys, list values
         if kind != "application/json" or problems:
             self.tally.failures.append(f"{case.operation.label} -> {status}: not a problem in JSON: {kind} {problems}")
@@ -212,7 +169,7 @@ class Fuzzer:
 
     def fuzz_operation(self, operation, examples: int, mode: GenerationMode) -> None:
         """``examples`` generated cases of one operation, each sent by a role its security allows."""
-        roles = allowed_roles(operation) or [None]
+        roles = allowed_roles(operation, self.contract) or [None]
 
         @given(case=operation.as_strategy(generation_mode=mode), role=st.sampled_from(roles))
         def run(case, role):
@@ -270,10 +227,13 @@ class Fuzzer:
         """Send a stateful step aimed at the scenario's objects; the object answered on 200/201, else None."""
         if param and made.get(collection):
             case.path_parameters[param] = made[collection]["id"]
-        if isinstance(case.body, dict):
-            for member, (source, source_member) in REFERENCES.get(collection, {}).items():
-                if made.get(source):
-                    case.body[member] = made[source][source_member]
+        for member, (source, source_member) in REFERENCES.get(collection, {}).items():
+            if not made.get(source):
+                continue
+            if isinstance(case.body, dict):
+                case.body[member] = made[source][source_member]
+            if case.path_parameters and member in case.path_parameters:  # 3.0.1: /vens/{venID}/resources
+                case.path_parameters[member] = made[source][source_member]
         self.tally.stateful_steps += 1
-        response = self.send(case, stateful_role(case.operation))
+        response = self.send(case, stateful_role(case.operation, self.contract))
         return response.json() if response.status_code in (200, 201) else None

@@ -42,9 +42,8 @@ _PAGE = page_sql(f"SELECT r.seq, {_WIRE} AS body {_MATCHING}")
 _WRITTEN = f"r.id, r.client_id, r.event_id, r.program_id, {_WIRE}::text AS body"
 
 
-def list_reports(conn, caller, program_id=None, event_id=None, client_name=None, skip=0, limit=50) -> str:
-    """The reports the caller may read, in creation order, as the response's JSON text."""
-    args = owner(caller) | {
+def _list_args(caller, program_id, event_id, client_name, skip, limit) -> dict:
+    return owner(caller) | {
         "id": None,
         "program_id": program_id,
         "event_id": event_id,
@@ -52,20 +51,16 @@ def list_reports(conn, caller, program_id=None, event_id=None, client_name=None,
         "skip": skip,
         "limit": limit,
     }
-    return fetch_page(conn, _PAGE, args)
+
+
+def list_reports(conn, caller, program_id=None, event_id=None, client_name=None, skip=0, limit=50) -> str:
+    """The reports the caller may read, in creation order, as the response's JSON text."""
+    return fetch_page(conn, _PAGE, _list_args(caller, program_id, event_id, client_name, skip, limit))
 
 
 def list_report_rows(conn, caller, program_id=None, event_id=None, client_name=None, skip=0, limit=50) -> list[dict]:
     """The reports the caller may read, in creation order, as rows (for the 3.0.1 views, docs/versions.md)."""
-    args = owner(caller) | {
-        "id": None,
-        "program_id": program_id,
-        "event_id": event_id,
-        "client_name": client_name,
-        "skip": skip,
-        "limit": limit,
-    }
-    return conn.execute(_SELECT, args).fetchall()
+    return conn.execute(_SELECT, _list_args(caller, program_id, event_id, client_name, skip, limit)).fetchall()
 
 
 def get_report(conn, caller, report_id: str) -> dict:

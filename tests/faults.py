@@ -83,7 +83,10 @@ def gunicorn_workers(master_pid: int) -> list[int]:
     """The pids of the gunicorn workers of `vtn serve` (children of the master that are not `vtn worker`)."""
     found = []
     for child in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split():
-        cmdline = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+        try:
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+        except (FileNotFoundError, ProcessLookupError):  # it exited between the two reads (a killed worker)
+            continue
         if b"worker" not in cmdline:  # the delivery child runs `python -m vtn.cli worker`
             found.append(int(child))
     return sorted(found)
@@ -155,7 +158,7 @@ class Load:
         except requests.Timeout:
             self._count("hangs")
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):  # refused, reset, or cut mid-body
             self._count("resets")
             time.sleep(0.05)  # refused while a worker restarts: do not spin
             return

@@ -18,6 +18,7 @@ EXAMPLES = 5  # per operation, for each of schemathesis' positive and negative g
 # Stateful scenarios, each 42 calls: create/read/update/read/delete/read in 6 collections. Fewer for 3.0.1, whose
 # larger bodies make hypothesis abandon (and redraw) more scenarios: about 40 s for its whole addition.
 SCENARIOS = {"3.1.0": 10, "3.0.1": 6}
+MAX_BATCHES = 5
 # Operations with no negative case: GET /auth/server has no inputs (3.0.1 has no /auth/server).
 IMPOSSIBLE = {"3.1.0": ["GET /auth/server negative"], "3.0.1": []}
 
@@ -56,16 +57,30 @@ def test_every_operation_answers_as_the_yaml_says(fuzzer):
 def test_stateful_sequences_answer_as_the_yaml_says(fuzzer):
     """Create, read, update, read, delete, read in every collection, creates referring to earlier objects."""
     fuzzer.tally = Tally()
-    scenarios = SCENARIOS[fuzzer.contract.version]
+    scenarios, batches = SCENARIOS[fuzzer.contract.version], 1
     fuzzer.stateful(scenarios)
-    _report(f"{fuzzer.contract.version} stateful fuzzing, {scenarios} scenarios", fuzzer.tally)
+    # Generated bodies are often refused (400) and a batch's outcome is not fully repeatable (the same commit's
+    # 3.0.1 batch made 646 steps here and 416 in one CI run), so a batch may create nothing in some collection:
+    # add seeded batches until every collection has had an object created and read back.
+    while _uncovered(fuzzer) and batches < MAX_BATCHES:
+        fuzzer.seed, batches = batches, batches + 1
+        fuzzer.stateful(scenarios)
+    fuzzer.seed = None
+    _report(f"{fuzzer.contract.version} stateful fuzzing, {batches} x {scenarios} scenarios", fuzzer.tally)
     print("answers:", dict(sorted(fuzzer.tally.answers.items())))
     assert fuzzer.tally.failures == []
-    for param, create, *_ in COLLECTIONS.values():
+    assert _uncovered(fuzzer) == []  # some generated object was created and then read back by its id, everywhere
+
+
+def _uncovered(fuzzer) -> list[str]:
+    """The collections in which no object was created (201) and read back (200) yet."""
+    missing = []
+    for collection, (param, create, *_) in COLLECTIONS.items():
         path = next(op.path for op in fuzzer.operations() if op.definition.raw["operationId"] == create)
-        # Some generated object was created and then read back by its id.
-        assert fuzzer.tally.answers[f"POST {path} 201"] > 0
-        assert fuzzer.tally.answers[f"GET {path}/{{{param}}} 200"] > 0
+        answers = fuzzer.tally.answers
+        if not (answers[f"POST {path} 201"] and answers[f"GET {path}/{{{param}}} 200"]):
+            missing.append(collection)
+    return missing
 
 
 def test_numbers_beyond_64_bits_are_stored(bl):

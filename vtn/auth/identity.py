@@ -58,12 +58,9 @@ def requires(scope: str, *, admitted_in_view: bool = False):
             try:
                 if scope not in caller.scopes:
                     raise Forbidden(f"This operation needs the {scope} scope.")
-                response = view(*args, caller=caller, **kwargs)
-            except Exception:
-                admit(caller)  # a refused caller learns nothing else, not even a 403 or a 404
-                raise
-            admit(caller)
-            return response
+                return view(*args, caller=caller, **kwargs)
+            finally:
+                admit(caller)  # if the view did not: a refused caller learns nothing else, not even a 403 or 404
 
         wrapper.required_scope = scope
         return wrapper

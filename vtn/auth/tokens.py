@@ -73,11 +73,6 @@ class VerifiedTokens:
                 while len(self._tokens) > self.size:
                     self._tokens.popitem(last=False)
 
-    def clear(self) -> None:
-        """Forget every kept token (e.g. when the signing keys change)."""
-        with self._lock:
-            self._tokens.clear()
-
 
 @dataclass(frozen=True)
 class Credentials:

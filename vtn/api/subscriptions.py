@@ -27,7 +27,7 @@ def search_subscriptions(caller):
 @requires(WRITE_SUBSCRIPTIONS)
 def create_subscription(caller):
     """Create a subscription owned by the caller, once its callback URLs pass the checks."""
-    subscription = _checked(body(SubscriptionRequest()))
+    subscription = with_safe_callbacks(body(SubscriptionRequest()))
     with transaction() as conn:
         return respond(SUBSCRIPTION, store.create_subscription(conn, caller, subscription), 201)
 
@@ -46,7 +46,7 @@ def search_subscription_by_id(subscription_id, caller):
 def update_subscription(subscription_id, caller):
     """Replace one of the caller's subscriptions."""
     subscription_id = object_id(subscription_id, "subscriptionID")
-    subscription = _checked(body(SubscriptionRequest()))
+    subscription = with_safe_callbacks(body(SubscriptionRequest()))
     with transaction() as conn:
         return respond(SUBSCRIPTION, store.update_subscription(conn, caller, subscription_id, subscription))
 
@@ -60,7 +60,7 @@ def delete_subscription(subscription_id, caller):
         return respond(SUBSCRIPTION, store.delete_subscription(conn, caller, subscription_id))
 
 
-def _checked(subscription: dict) -> dict:
+def with_safe_callbacks(subscription: dict) -> dict:
     """Refuse callback URLs that are not https, point inside the network, or fail the echo check."""
     try:
         webhooks.verify_callbacks(subscription, vtn().config)

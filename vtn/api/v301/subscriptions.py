@@ -12,7 +12,7 @@ from ...auth.scopes import READ_VEN_OBJECTS, WRITE_SUBSCRIPTIONS
 from ...store import subscriptions as store
 from ...wire.v301.subscriptions import Subscription, SubscriptionQuery, SubscriptionRequest
 from ..common import body, object_id, query, respond, transaction
-from ..subscriptions import _checked
+from ..subscriptions import with_safe_callbacks
 
 bp = Blueprint("v301_subscriptions", __name__)
 SUBSCRIPTION = Subscription()
@@ -31,7 +31,7 @@ def search_subscriptions(caller):
 @requires(WRITE_SUBSCRIPTIONS)
 def create_subscription(caller):
     """Create a subscription owned by the caller, once its callback URLs pass the checks."""
-    subscription = _checked(body(SubscriptionRequest()))
+    subscription = with_safe_callbacks(body(SubscriptionRequest()))
     with transaction() as conn:
         return respond(SUBSCRIPTION, store.create_subscription(conn, caller, subscription), 201)
 
@@ -50,7 +50,7 @@ def search_subscription_by_id(subscription_id, caller):
 def update_subscription(subscription_id, caller):
     """Replace one of the caller's subscriptions (its notifications are then sent in 3.0.1 format)."""
     subscription_id = object_id(subscription_id, "subscriptionID")
-    subscription = _checked(body(SubscriptionRequest()))
+    subscription = with_safe_callbacks(body(SubscriptionRequest()))
     with transaction() as conn:
         row = store.update_subscription(conn, caller, subscription_id, subscription, with_program=True)
         return respond(SUBSCRIPTION, row)
